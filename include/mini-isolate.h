@@ -1,0 +1,252 @@
+/* Mini-Isolate public API.
+ *
+ * Error convention (the only one in the library): a function that can fail returns int, 0 on
+ * success and -1 on failure, and on failure fills the caller's `mi_error` (when the pointer is not
+ * NULL) with a category, the errno that caused it (0 if none) and a human-readable message.  The
+ * library never exits, never prints, and never touches the caller's signal dispositions.
+ *
+ * Sizes in mi_config are KiB where the isolate command line uses KiB (documented per field);
+ * MI_UNLIMITED marks "no limit".  Times are seconds (double); 0 means "no limit".
+ */
+#ifndef MINI_ISOLATE_H
+#define MINI_ISOLATE_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <sys/types.h>
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+#define MI_VERSION "0.1.0"
+#define MI_UNLIMITED UINT64_MAX
+
+/* ---------------------------------------------------------------- errors */
+
+/* The seed's IsolateError variants, plus Usage for command-line/config mistakes. */
+typedef enum mi_error_kind {
+    MI_ERR_NONE = 0,
+    MI_ERR_IO,      /* a system call on a file or directory failed */
+    MI_ERR_CGROUP,  /* control-group setup, limit or accounting failed */
+    MI_ERR_CONFIG,  /* configuration file, JSON config or option value is wrong */
+    MI_ERR_PROCESS, /* creating, running or supervising the sandboxed process failed */
+    MI_ERR_USAGE,   /* the request itself is not valid (wrong box, missing init, busy box) */
+} mi_error_kind;
+
+typedef struct mi_error {
+    mi_error_kind kind;
+    int sys_errno;
+    char msg[1024];
+} mi_error;
+
+const char *mi_error_kind_name(mi_error_kind kind);
+
+/* ---------------------------------------------------------------- results */
+
+/* The seed's nine statuses. */
+typedef enum mi_status {
+    MI_STATUS_SUCCESS = 0,
+    MI_STATUS_TIME_LIMIT,
+    MI_STATUS_MEMORY_LIMIT,
+    MI_STATUS_RUNTIME_ERROR,
+    MI_STATUS_INTERNAL_ERROR,
+    MI_STATUS_SIGNALED,
+    MI_STATUS_SECURITY_VIOLATION,
+    MI_STATUS_PROCESS_LIMIT,
+    MI_STATUS_FILE_SIZE_LIMIT,
+} mi_status;
+
+const char *mi_status_name(mi_status status); /* "Success", "TimeLimit", ... */
+
+typedef struct mi_resource_usage {
+    double cpu_time;           /* seconds, user + system */
+    double wall_time;          /* seconds, CLOCK_MONOTONIC */
+    uint64_t memory_peak;      /* bytes: cgroup peak in --cg mode, else largest RSS */
+    uint64_t context_switches; /* voluntary + forced */
+    uint64_t page_faults;      /* major + minor */
+} mi_resource_usage;
+
+typedef struct mi_result {
+    /* seed fields */
+    bool has_exit_code;
+    int exit_code;
+    mi_status status;
+    char *stdout_data; /* captured output (only when capture is requested), NUL-terminated */
+    size_t stdout_len;
+    char *stderr_data;
+    size_t stderr_len;
+    double cpu_time;
+    double wall_time;
+    uint64_t memory_peak;
+    bool has_signal;
+    int signal;
+    bool success;
+    char *error_message; /* NULL when there is nothing to say */
+    mi_resource_usage usage;
+
+    /* isolate-compatible detail (meta file) */
+    bool has_stats;        /* time/time-wall/max-rss/csw were measured */
+    uint64_t max_rss_kib;  /* ru_maxrss of the box's processes */
+    uint64_t csw_voluntary;
+    uint64_t csw_forced;
+    bool cg_enabled;       /* the run was in --cg mode */
+    uint64_t cg_mem_kib;   /* peak of this run's cgroup memory, 0 if unknown */
+    bool cg_oom_killed;    /* the OOM killer fired in the box cgroup during this run */
+    bool killed;           /* the sandbox killed the program (limit, error or interrupt) */
+    bool timed_out_by_timer;
+    bool wall_timeout;     /* TO was a wall-clock overrun */
+    bool interrupted;      /* the keeper got SIGTERM/SIGINT/SIGHUP/SIGQUIT */
+    int interrupt_signal;
+    char isolate_status[3];  /* "", "RE", "SG", "TO", "XX" */
+    char message[1200];      /* isolate's message text */
+} mi_result;
+
+void mi_result_init(mi_result *r);
+void mi_result_free(mi_result *r);
+
+/* ---------------------------------------------------------------- configuration */
+
+/* Host configuration (isolate's config file keys). */
+typedef struct mi_host_config {
+    char *box_root;    /* default /var/lib/mini-isolate */
+    char *lock_root;   /* default /run/mini-isolate/locks */
+    char *cg_root;     /* "auto" (default) or a delegated cgroup v2 directory */
+    uint32_t first_uid;
+    uint32_t first_gid;
+    uint32_t num_boxes; /* up to 2^31-1 */
+    char *path;         /* file it was loaded from, NULL for built-in defaults */
+} mi_host_config;
+
+#define MI_DEFAULT_CONFIG_PATH "/etc/mini-isolate.conf"
+
+/* Fill with built-in defaults. */
+int mi_host_config_defaults(mi_host_config *h, mi_error *err);
+/* Load `path` over the defaults; errors name the file, line and key. */
+int mi_host_config_load(mi_host_config *h, const char *path, mi_error *err);
+void mi_host_config_free(mi_host_config *h);
+
+/* Directory rule flags (isolate's -d options). */
+enum {
+    MI_DIR_RW = 1u << 0,
+    MI_DIR_NOEXEC = 1u << 1,
+    MI_DIR_FS = 1u << 2,
+    MI_DIR_MAYBE = 1u << 3,
+    MI_DIR_DEV = 1u << 4,
+    MI_DIR_TMP = 1u << 5,
+    MI_DIR_NOREC = 1u << 6,
+};
+
+typedef struct mi_dir_rule {
+    char *inside;  /* path inside the box, without the leading '/' */
+    char *outside; /* host path, "./x" relative to the box directory, fs type for MI_DIR_FS, NULL for tmp */
+    unsigned flags;
+} mi_dir_rule;
+
+/* Environment rule: value NULL = inherit from the caller, "" = remove, else set. */
+typedef struct mi_env_rule {
+    char *name;
+    char *value;
+} mi_env_rule;
+
+typedef struct mi_config {
+    mi_host_config host;
+    uint32_t box_id;
+    uid_t caller_uid; /* who owns the box (the real caller, or --as-uid) */
+    gid_t caller_gid;
+
+    bool cg;                 /* control-group mode */
+    uint64_t cg_mem_kib;     /* --cg-mem, MI_UNLIMITED if unset */
+    bool no_cg_timing;       /* --no-cg-timing: CPU time of the program's processes (rusage)
+                                instead of the box cgroup's counter */
+
+    /* rlimits, KiB unless noted; MI_UNLIMITED = do not limit */
+    uint64_t mem_kib;        /* -m: RLIMIT_AS */
+    uint64_t stack_kib;      /* -k: RLIMIT_STACK */
+    uint64_t fsize_kib;      /* -f: RLIMIT_FSIZE */
+    uint64_t core_kib;       /* --core: RLIMIT_CORE (default 0) */
+    uint64_t open_files;     /* -n: RLIMIT_NOFILE count (default 1024); 0 = inherit */
+    uint64_t processes;      /* -p: RLIMIT_NPROC / pids.max (default 1); MI_UNLIMITED = none */
+
+    double time_limit;       /* -t, CPU seconds */
+    double wall_time_limit;  /* -w */
+    double extra_time;       /* -x: absolute CPU threshold for killing */
+
+    char *stdin_path;        /* -i, opened inside the box as the box user */
+    char *stdout_path;       /* -o */
+    char *stderr_path;       /* -r */
+    bool stderr_to_stdout;
+    char *chdir;             /* -c, default /box */
+
+    bool full_env;
+    mi_env_rule *env;
+    size_t n_env;
+
+    mi_dir_rule *dirs;       /* the effective rule list (defaults first unless no_default_dirs) */
+    size_t n_dirs;
+
+    bool share_net;
+    bool inherit_fds;
+    bool special_files;
+    int verbose;
+
+    /* Library-only knobs used by the CLI */
+    int signal_fd;           /* signalfd the run loop polls for interrupts, -1 = none */
+
+    char **argv;             /* program and arguments (argv[0] passed to execve as is) */
+    size_t argc;
+} mi_config;
+
+/* Defaults of the isolate command line (not the seed's JSON defaults). */
+int mi_config_init(mi_config *c, mi_error *err);
+void mi_config_free(mi_config *c);
+
+/* -d rule, isolate syntax: "in=out[:opts]", "dir[:opts]", "in=" (remove). */
+int mi_config_add_dir_rule(mi_config *c, const char *spec, mi_error *err);
+/* Drop the default directory rules (-D); rules added later are kept. */
+void mi_config_no_default_dirs(mi_config *c);
+/* -E rule, isolate syntax: "VAR", "VAR=value", "VAR=". */
+int mi_config_add_env_rule(mi_config *c, const char *spec, mi_error *err);
+
+/* Strict number parsing shared by CLI and config: whole string, no overflow, no negatives. */
+int mi_parse_u64(const char *s, uint64_t *out, mi_error *err, const char *what);
+int mi_parse_seconds(const char *s, double *out, mi_error *err, const char *what);
+
+/* ---------------------------------------------------------------- boxes */
+
+/* Box directory of c->box_id: <box_root>/<id>. */
+int mi_box_path(const mi_config *c, char *buf, size_t len, mi_error *err);
+
+/* isolate v2 --init: create (or reset) the box; writes the box directory into dir_out. */
+int mi_box_init(const mi_config *c, char *dir_out, size_t len, mi_error *err);
+/* --cleanup: remove the box and its cgroup; a missing box is not an error. */
+int mi_box_cleanup(const mi_config *c, mi_error *err);
+
+typedef struct mi_box_info {
+    uint32_t box_id;
+    uid_t owner;
+    bool cg;
+    bool in_use;
+    char path[4096];
+} mi_box_info;
+
+/* Initialised boxes, sorted by id.  *out is malloc'd. */
+int mi_box_list(const mi_host_config *h, mi_box_info **out, size_t *n, mi_error *err);
+
+/* Run c->argv in the initialised box.  Returns 0 when the sandbox did its job (the program's
+ * outcome, whatever it is, is in *r), -1 on a sandbox failure: then *err says why and *r has
+ * status InternalError (with stats if the program had started). */
+int mi_box_run(const mi_config *c, bool wait_for_lock, mi_result *r, mi_error *err);
+
+/* ---------------------------------------------------------------- output */
+
+/* Write the isolate meta file for a result (key order as isolate's). */
+int mi_meta_write(int fd, const mi_result *r, mi_error *err);
+/* Meta text for an error that happened before anything ran (status:XX + message). */
+int mi_meta_write_error(int fd, const char *message, mi_error *err);
+
+#ifdef __cplusplus
+}
+#endif
+#endif

@@ -1,0 +1,549 @@
+/* mini-isolate: the isolate-compatible command line.  It parses, calls the library, prints. */
+#include "mini-isolate.h"
+#include "mi-build-config.h"
+#include "src/lib/cgroup.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <getopt.h>
+#include <stdarg.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/fsuid.h>
+#include <sys/signalfd.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+enum cmd { CMD_NONE, CMD_INIT, CMD_RUN, CMD_CLEANUP, CMD_VERSION, CMD_HELP, CMD_PRINT_CG_ROOT,
+           CMD_CHECK_CONFIG, CMD_CHECK_ENV, CMD_LIST };
+
+enum {
+    OPT_CG = 256, OPT_CG_MEM, OPT_CG_TIMING, OPT_NO_CG_TIMING, OPT_SHARE_NET, OPT_INHERIT_FDS,
+    OPT_TTY_HACK, OPT_SPECIAL_FILES, OPT_STDERR_TO_STDOUT, OPT_CORE, OPT_WAIT, OPT_AS_UID,
+    OPT_AS_GID, OPT_INIT, OPT_RUN, OPT_CLEANUP, OPT_VERSION, OPT_HELP, OPT_PRINT_CG_ROOT,
+    OPT_CHECK_CONFIG, OPT_CHECK_ENV,
+};
+
+static const struct option long_opts[] = {
+    {"box-id", required_argument, NULL, 'b'},
+    {"chdir", required_argument, NULL, 'c'},
+    {"dir", required_argument, NULL, 'd'},
+    {"no-default-dirs", no_argument, NULL, 'D'},
+    {"full-env", no_argument, NULL, 'e'},
+    {"env", required_argument, NULL, 'E'},
+    {"fsize", required_argument, NULL, 'f'},
+    {"stdin", required_argument, NULL, 'i'},
+    {"stack", required_argument, NULL, 'k'},
+    {"mem", required_argument, NULL, 'm'},
+    {"meta", required_argument, NULL, 'M'},
+    {"open-files", required_argument, NULL, 'n'},
+    {"stdout", required_argument, NULL, 'o'},
+    {"processes", optional_argument, NULL, 'p'},
+    {"quota", required_argument, NULL, 'q'},
+    {"stderr", required_argument, NULL, 'r'},
+    {"silent", no_argument, NULL, 's'},
+    {"time", required_argument, NULL, 't'},
+    {"verbose", no_argument, NULL, 'v'},
+    {"wall-time", required_argument, NULL, 'w'},
+    {"extra-time", required_argument, NULL, 'x'},
+    {"cg", no_argument, NULL, OPT_CG},
+    {"cg-mem", required_argument, NULL, OPT_CG_MEM},
+    {"cg-timing", no_argument, NULL, OPT_CG_TIMING},
+    {"no-cg-timing", no_argument, NULL, OPT_NO_CG_TIMING},
+    {"share-net", no_argument, NULL, OPT_SHARE_NET},
+    {"inherit-fds", no_argument, NULL, OPT_INHERIT_FDS},
+    {"tty-hack", no_argument, NULL, OPT_TTY_HACK},
+    {"special-files", no_argument, NULL, OPT_SPECIAL_FILES},
+    {"stderr-to-stdout", no_argument, NULL, OPT_STDERR_TO_STDOUT},
+    {"core", required_argument, NULL, OPT_CORE},
+    {"wait", no_argument, NULL, OPT_WAIT},
+    {"as-uid", required_argument, NULL, OPT_AS_UID},
+    {"as-gid", required_argument, NULL, OPT_AS_GID},
+    {"init", no_argument, NULL, OPT_INIT},
+    {"run", no_argument, NULL, OPT_RUN},
+    {"cleanup", no_argument, NULL, OPT_CLEANUP},
+    {"version", no_argument, NULL, OPT_VERSION},
+    {"help", no_argument, NULL, OPT_HELP},
+    {"print-cg-root", no_argument, NULL, OPT_PRINT_CG_ROOT},
+    {"check-config", no_argument, NULL, OPT_CHECK_CONFIG},
+    {"check-environment", no_argument, NULL, OPT_CHECK_ENV},
+    {NULL, 0, NULL, 0},
+};
+
+static const char usage_text[] =
+    "Usage: mini-isolate [<options>] <command>\n"
+    "\n"
+    "Commands (isolate's, or the words init/run/cleanup/list/check):\n"
+    "    --init              Initialize the sandbox and print its directory\n"
+    "    --run -- <cmd>      Run the given command inside the sandbox\n"
+    "    --cleanup           Remove the sandbox\n"
+    "    list                List initialised sandboxes\n"
+    "    --check-environment Report what this host supports (also: check)\n"
+    "    --print-cg-root     Print the control-group root in use\n"
+    "    --check-config      Parse the configuration and exit\n"
+    "    --version           Print the version\n"
+    "    --help              Print this help\n"
+    "\n"
+    "Options:\n"
+    "-b, --box-id=<id>       Sandbox number (default 0)\n"
+    "    --cg                Use control groups (whole-box limits and accounting)\n"
+    "    --cg-mem=<size>     Memory limit of the whole box in KiB (needs --cg)\n"
+    "    --cg-timing         Time from the control group (default with --cg)\n"
+    "    --no-cg-timing      With --cg, time only the program's processes (rusage)\n"
+    "-c, --chdir=<dir>       Working directory of the program (default /box)\n"
+    "-d, --dir=<in>=<out>[:<opts>]  Bind <out> at <in> in the sandbox\n"
+    "-d, --dir=<dir>[:<opts>]       Bind /<dir> at /<dir>; -d <in>= removes a rule\n"
+    "                        opts: rw, dev, noexec, maybe, fs, tmp, norec\n"
+    "-D, --no-default-dirs   Do not add the default directory rules\n"
+    "-e, --full-env          Pass the whole environment of the caller\n"
+    "-E, --env=<var>[=<val>] Inherit, set (or with empty value remove) a variable\n"
+    "-f, --fsize=<size>      Max size of created files in KiB\n"
+    "-i, --stdin=<file>      Redirect stdin (opened inside the sandbox)\n"
+    "    --inherit-fds       Pass the caller's file descriptors above 2\n"
+    "-k, --stack=<size>      Stack limit in KiB (0 = unlimited)\n"
+    "-m, --mem=<size>        Address-space limit of each process in KiB\n"
+    "-M, --meta=<file>       Write the meta file (- = stdout)\n"
+    "-n, --open-files=<n>    Max open files (default 1024, 0 = inherit)\n"
+    "-o, --stdout=<file>     Redirect stdout\n"
+    "-p, --processes[=<n>]   Max processes (default 1; without <n>: unlimited)\n"
+    "-r, --stderr=<file>     Redirect stderr\n"
+    "    --stderr-to-stdout  Redirect stderr to stdout\n"
+    "-s, --silent            No status line on stderr\n"
+    "    --share-net         Share the host's network\n"
+    "    --special-files     Keep symlinks, FIFOs, sockets and devices in the box\n"
+    "-t, --time=<sec>        CPU time limit\n"
+    "-v, --verbose           More messages (repeatable)\n"
+    "-w, --wall-time=<sec>   Wall-clock time limit\n"
+    "    --wait              Wait for a busy box instead of failing\n"
+    "-x, --extra-time=<sec>  Kill only after this much CPU time (absolute)\n"
+    "    --core=<size>       Core file size limit in KiB (default 0)\n"
+    "    --as-uid=<uid>, --as-gid=<gid>  (root) act for this user\n";
+
+static int silent, verbose;
+static int meta_fd = -1;
+
+static __attribute__((noreturn)) void usage_error(const char *fmt, ...)
+{
+    va_list ap;
+    va_start(ap, fmt);
+    vfprintf(stderr, fmt, ap);
+    va_end(ap);
+    fprintf(stderr, "\nTry 'mini-isolate --help' for more information.\n");
+    exit(2);
+}
+
+/* XX: write the meta file, the message, exit 2. */
+static __attribute__((noreturn)) void die(const char *msg)
+{
+    if (meta_fd >= 0) {
+        mi_error e;
+        mi_meta_write_error(meta_fd, msg, &e);
+    }
+    fprintf(stderr, "%s\n", msg);
+    exit(2);
+}
+
+static uint64_t num(const char *s, const char *what)
+{
+    uint64_t v;
+    mi_error e;
+    if (mi_parse_u64(s, &v, &e, what) < 0)
+        usage_error("%s", e.msg);
+    return v;
+}
+
+static double secs(const char *s, const char *what)
+{
+    double v;
+    mi_error e;
+    if (mi_parse_seconds(s, &v, &e, what) < 0)
+        usage_error("%s", e.msg);
+    return v;
+}
+
+static void set_cmd(enum cmd *cmd, enum cmd c)
+{
+    if (*cmd != CMD_NONE && *cmd != c)
+        usage_error("Only one command is allowed.");
+    *cmd = c;
+}
+
+static char *dup_or_die(const char *s)
+{
+    char *d = strdup(s);
+    if (!d) {
+        fprintf(stderr, "Out of memory\n");
+        exit(2);
+    }
+    return d;
+}
+
+/* The meta file is the caller's: opened with the caller's fs uid and gid, never through a
+ * final symlink, and only as a regular file (a FIFO planted there would hang the keeper). */
+static void open_meta(const char *path)
+{
+    if (meta_fd >= 0 && meta_fd != 1)
+        close(meta_fd);
+    if (!strcmp(path, "-")) {
+        meta_fd = 1;
+        return;
+    }
+    setfsgid(getgid());
+    setfsuid(getuid());
+    int fd = open(path, O_WRONLY | O_CREAT | O_TRUNC | O_NOFOLLOW | O_NONBLOCK | O_CLOEXEC, 0666);
+    int e = errno;
+    setfsuid(geteuid());
+    setfsgid(getegid());
+    struct stat st;
+    if (fd < 0 || fstat(fd, &st) < 0 || !S_ISREG(st.st_mode)) {
+        if (fd >= 0)
+            close(fd);
+        fprintf(stderr, "Failed to open meta file %s: %s\n", path,
+                fd < 0 ? strerror(e) : "not a regular file");
+        exit(2);
+    }
+    meta_fd = fd;
+}
+
+static int signal_setup(void)
+{
+    sigset_t set;
+    sigemptyset(&set);
+    /* These end the run: the keeper kills the box and reports (Interrupted / XX). */
+    int sigs[] = {SIGHUP, SIGINT, SIGQUIT, SIGTERM, SIGABRT, SIGUSR1, SIGUSR2};
+    for (size_t i = 0; i < sizeof sigs / sizeof sigs[0]; i++)
+        sigaddset(&set, sigs[i]);
+    signal(SIGPIPE, SIG_IGN);
+    signal(SIGTTOU, SIG_IGN);
+    signal(SIGUSR1, SIG_IGN);
+    signal(SIGUSR2, SIG_IGN);
+    sigprocmask(SIG_BLOCK, &set, NULL);
+    sigdelset(&set, SIGUSR1);
+    sigdelset(&set, SIGUSR2);
+    return signalfd(-1, &set, SFD_CLOEXEC | SFD_NONBLOCK);
+}
+
+static void print_status(const mi_result *r)
+{
+    if (silent)
+        return;
+    if (!*r->isolate_status)
+        fprintf(stderr, "OK (%d.%03d sec real, %d.%03d sec wall)\n",
+                (int)(r->cpu_time * 1000 + 0.5) / 1000, (int)(r->cpu_time * 1000 + 0.5) % 1000,
+                (int)(r->wall_time * 1000 + 0.5) / 1000, (int)(r->wall_time * 1000 + 0.5) % 1000);
+    else
+        fprintf(stderr, "%s\n", r->message);
+}
+
+static int cmd_list(const mi_host_config *h)
+{
+    mi_box_info *boxes;
+    size_t n;
+    mi_error e;
+    if (mi_box_list(h, &boxes, &n, &e) < 0)
+        die(e.msg);
+    printf("%-10s %-8s %-4s %-6s %s\n", "ID", "OWNER", "CG", "STATE", "PATH");
+    for (size_t i = 0; i < n; i++)
+        printf("%-10u %-8u %-4s %-6s %s\n", boxes[i].box_id, (unsigned)boxes[i].owner,
+               boxes[i].cg ? "yes" : "no", boxes[i].in_use ? "busy" : "idle", boxes[i].path);
+    free(boxes);
+    return 0;
+}
+
+static const char *subcommand_word(const char *w, enum cmd *c)
+{
+    static const struct {
+        const char *w;
+        enum cmd c;
+    } words[] = {{"init", CMD_INIT}, {"run", CMD_RUN}, {"cleanup", CMD_CLEANUP},
+                 {"list", CMD_LIST}, {"check", CMD_CHECK_ENV}};
+    for (size_t i = 0; i < sizeof words / sizeof words[0]; i++)
+        if (!strcmp(w, words[i].w)) {
+            *c = words[i].c;
+            return w;
+        }
+    return NULL;
+}
+
+int main(int argc, char **argv)
+{
+    mi_config cfg;
+    mi_error err;
+    if (mi_config_init(&cfg, &err) < 0) {
+        fprintf(stderr, "%s\n", err.msg);
+        return 2;
+    }
+    enum cmd cmd = CMD_NONE;
+    bool wait = false, as_uid_set = false, as_gid_set = false, cg_option = false;
+    uid_t as_uid = 0;
+    gid_t as_gid = 0;
+    opterr = 0;
+    for (;;) {
+        int o = getopt_long(argc, argv, "+:b:c:d:DeE:f:i:k:m:M:n:o:p::q:r:st:vw:x:", long_opts,
+                            NULL);
+        if (o == -1) {
+            enum cmd sc;
+            if (optind < argc && cmd == CMD_NONE && subcommand_word(argv[optind], &sc)) {
+                set_cmd(&cmd, sc);
+                optind++;
+                continue;
+            }
+            break;
+        }
+        switch (o) {
+        case 'b': {
+            uint64_t id = num(optarg, "--box-id");
+            if (id > INT32_MAX)
+                usage_error("Sandbox ID out of range");
+            cfg.box_id = (uint32_t)id;
+            break;
+        }
+        case 'c':
+            free(cfg.chdir);
+            cfg.chdir = dup_or_die(optarg);
+            break;
+        case 'd':
+            if (mi_config_add_dir_rule(&cfg, optarg, &err) < 0)
+                usage_error("%s", err.msg);
+            break;
+        case 'D':
+            mi_config_no_default_dirs(&cfg);
+            break;
+        case 'e':
+            cfg.full_env = true;
+            break;
+        case 'E':
+            if (mi_config_add_env_rule(&cfg, optarg, &err) < 0)
+                usage_error("%s", err.msg);
+            break;
+        case 'f':
+            cfg.fsize_kib = num(optarg, "--fsize");
+            break;
+        case 'i':
+            free(cfg.stdin_path);
+            cfg.stdin_path = dup_or_die(optarg);
+            break;
+        case 'k':
+            cfg.stack_kib = num(optarg, "--stack");
+            break;
+        case 'm':
+            cfg.mem_kib = num(optarg, "--mem");
+            break;
+        case 'M':
+            open_meta(optarg);
+            break;
+        case 'n':
+            cfg.open_files = num(optarg, "--open-files");
+            break;
+        case 'o':
+            free(cfg.stdout_path);
+            cfg.stdout_path = dup_or_die(optarg);
+            break;
+        case 'p':
+            cfg.processes = optarg ? num(optarg, "--processes") : MI_UNLIMITED;
+            if (cfg.processes == 0)
+                cfg.processes = MI_UNLIMITED;
+            break;
+        case 'q':
+            usage_error("--quota is not supported: disk quotas are not implemented by "
+                        "mini-isolate; limit disk use with --fsize or a size-limited box_root");
+        case 'r':
+            free(cfg.stderr_path);
+            cfg.stderr_path = dup_or_die(optarg);
+            cfg.stderr_to_stdout = false;
+            break;
+        case 's':
+            silent = 1;
+            break;
+        case 't':
+            cfg.time_limit = secs(optarg, "--time");
+            break;
+        case 'v':
+            verbose++;
+            cfg.verbose++;
+            break;
+        case 'w':
+            cfg.wall_time_limit = secs(optarg, "--wall-time");
+            break;
+        case 'x':
+            cfg.extra_time = secs(optarg, "--extra-time");
+            break;
+        case OPT_CG:
+            cfg.cg = true;
+            break;
+        case OPT_CG_MEM:
+            cfg.cg_mem_kib = num(optarg, "--cg-mem");
+            cg_option = true;
+            break;
+        case OPT_CG_TIMING:
+            cfg.no_cg_timing = false;
+            break;
+        case OPT_NO_CG_TIMING:
+            cfg.no_cg_timing = true;
+            break;
+        case OPT_SHARE_NET:
+            cfg.share_net = true;
+            break;
+        case OPT_INHERIT_FDS:
+            cfg.inherit_fds = true;
+            break;
+        case OPT_TTY_HACK:
+            usage_error("--tty-hack is not supported: the program always runs in its own "
+                        "session without a controlling terminal (this stops TIOCSTI injection)");
+        case OPT_SPECIAL_FILES:
+            cfg.special_files = true;
+            break;
+        case OPT_STDERR_TO_STDOUT:
+            cfg.stderr_to_stdout = true;
+            free(cfg.stderr_path);
+            cfg.stderr_path = NULL;
+            break;
+        case OPT_CORE:
+            cfg.core_kib = num(optarg, "--core");
+            break;
+        case OPT_WAIT:
+            wait = true;
+            break;
+        case OPT_AS_UID:
+            as_uid = (uid_t)num(optarg, "--as-uid");
+            as_uid_set = true;
+            break;
+        case OPT_AS_GID:
+            as_gid = (gid_t)num(optarg, "--as-gid");
+            as_gid_set = true;
+            break;
+        case OPT_INIT: set_cmd(&cmd, CMD_INIT); break;
+        case OPT_RUN: set_cmd(&cmd, CMD_RUN); break;
+        case OPT_CLEANUP: set_cmd(&cmd, CMD_CLEANUP); break;
+        case OPT_VERSION: set_cmd(&cmd, CMD_VERSION); break;
+        case OPT_HELP: set_cmd(&cmd, CMD_HELP); break;
+        case OPT_PRINT_CG_ROOT: set_cmd(&cmd, CMD_PRINT_CG_ROOT); break;
+        case OPT_CHECK_CONFIG: set_cmd(&cmd, CMD_CHECK_CONFIG); break;
+        case OPT_CHECK_ENV: set_cmd(&cmd, CMD_CHECK_ENV); break;
+        case ':':
+            usage_error("Option %s requires an argument", argv[optind - 1]);
+        default:
+            usage_error("Unrecognized option: %s", argv[optind - 1]);
+        }
+    }
+
+    switch (cmd) {
+    case CMD_NONE:
+        usage_error("Please specify a mini-isolate command (e.g. --init, --run, --cleanup).");
+    case CMD_HELP:
+        fputs(usage_text, stdout);
+        return 0;
+    case CMD_VERSION:
+        /* kjudge looks for "The process isolator" in this output. */
+        printf("The process isolator mini-isolate " MI_VERSION_STRING "\n"
+               "Compatible with isolate's command line and meta files\n");
+        return 0;
+    default:
+        break;
+    }
+    if (optind < argc && cmd != CMD_RUN)
+        usage_error("This command takes no arguments");
+    if (cmd == CMD_RUN && optind >= argc)
+        usage_error("--run needs a program to run");
+    if (cg_option && !cfg.cg)
+        usage_error("Options related to control groups require --cg to be set.");
+    if (as_uid_set != as_gid_set)
+        usage_error("--as-uid and --as-gid must be given together");
+
+    /* The configuration file.  The override variable is honoured only for a real root caller:
+     * a setuid caller could otherwise point box_root at a directory of its choice. */
+    const char *cfg_path = MI_CONFIG_PATH;
+    const char *env_path = getenv("MINI_ISOLATE_CONFIG");
+    if (env_path && *env_path && getuid() == 0)
+        cfg_path = env_path;
+    if (access(cfg_path, F_OK) == 0 || cfg_path == env_path) {
+        if (mi_host_config_load(&cfg.host, cfg_path, &err) < 0)
+            die(err.msg);
+    }
+    if (cmd == CMD_CHECK_CONFIG) {
+        if (verbose >= 2)
+            printf("config=%s\nbox_root=%s\nlock_root=%s\ncg_root=%s\nfirst_uid=%u\n"
+                   "first_gid=%u\nnum_boxes=%u\n",
+                   cfg.host.path ? cfg.host.path : "(built-in defaults)", cfg.host.box_root,
+                   cfg.host.lock_root, cfg.host.cg_root, cfg.host.first_uid, cfg.host.first_gid,
+                   cfg.host.num_boxes);
+        return 0;
+    }
+    if (cmd == CMD_CHECK_ENV)
+        return mi_cg_check_environment(&cfg.host, stdout) == 0 ? 0 : 1;
+    if (cmd == CMD_PRINT_CG_ROOT) {
+        mi_cg_layout lay;
+        if (mi_cg_detect(cfg.host.cg_root, &lay, &err) < 0)
+            die(err.msg);
+        printf("%s\n", lay.version == MI_CG_V2 ? lay.v2_root : lay.v1_memory);
+        return 0;
+    }
+    if (geteuid() != 0)
+        die("Must be started as root");
+    if (as_uid_set) {
+        if (getuid() != 0)
+            die("You must be root to use --as-uid");
+        cfg.caller_uid = as_uid;
+        cfg.caller_gid = as_gid;
+    }
+    if (cfg.box_id >= cfg.host.num_boxes) {
+        char m[128];
+        snprintf(m, sizeof m, "Sandbox ID out of range (allowed: 0-%u)", cfg.host.num_boxes - 1);
+        die(m);
+    }
+    umask(022);
+
+    switch (cmd) {
+    case CMD_LIST:
+        return cmd_list(&cfg.host);
+    case CMD_INIT: {
+        char dir[4096];
+        if (mi_box_init(&cfg, dir, sizeof dir, &err) < 0)
+            die(err.msg);
+        printf("%s\n", dir);
+        return 0;
+    }
+    case CMD_CLEANUP:
+        if (mi_box_cleanup(&cfg, &err) < 0)
+            die(err.msg);
+        if (verbose)
+            fprintf(stderr, "Box %u cleaned up\n", cfg.box_id);
+        return 0;
+    case CMD_RUN: {
+        cfg.argc = (size_t)(argc - optind);
+        cfg.argv = calloc(cfg.argc + 1, sizeof *cfg.argv);
+        if (!cfg.argv)
+            die("Out of memory");
+        for (size_t i = 0; i < cfg.argc; i++)
+            cfg.argv[i] = dup_or_die(argv[optind + (int)i]);
+        cfg.signal_fd = signal_setup();
+        if (cfg.signal_fd < 0)
+            die("Cannot set up signal handling");
+        if (verbose)
+            fprintf(stderr, "Box %u: uid %u, gid %u, %zu directory rules%s\n", cfg.box_id,
+                    cfg.host.first_uid + cfg.box_id, cfg.host.first_gid + cfg.box_id,
+                    cfg.n_dirs, cfg.cg ? ", control groups" : "");
+        mi_result r;
+        mi_result_init(&r);
+        int rc = mi_box_run(&cfg, wait, &r, &err);
+        if (rc < 0 && !*r.isolate_status) {
+            /* Failed before anything ran. */
+            die(err.msg);
+        }
+        if (meta_fd >= 0 && mi_meta_write(meta_fd, &r, &err) < 0)
+            fprintf(stderr, "%s\n", err.msg);
+        print_status(&r);
+        if (verbose)
+            fprintf(stderr, "Verdict: %s%s%s\n", mi_status_name(r.status),
+                    r.error_message ? ": " : "", r.error_message ? r.error_message : "");
+        int code = !strcmp(r.isolate_status, "XX") ? 2 : *r.isolate_status ? 1 : 0;
+        mi_result_free(&r);
+        mi_config_free(&cfg);
+        return code;
+    }
+    default:
+        return 2;
+    }
+}

@@ -1,0 +1,354 @@
+/* Box lifecycle: init, run (ownership hand-over around the keeper), cleanup, list, locking.
+ *
+ * Layout: <box_root>/<id>/        root 0755   (the program cannot write here)
+ *                        state    root 0644   owner, group and cg mode of the box
+ *                        box/     caller 0700 (box uid during a run), bound at /box
+ *                        root/    mount point of the run's root tmpfs (in the run's namespace)
+ *                        tmp/<n>  box uid 0700, backing directories of "tmp" rules
+ *         <lock_root>/<id>        flock()ed for the whole of init, run and cleanup; never unlinked,
+ *                                 so that two keepers always lock the same inode. */
+#include "box.h"
+#include "fstree.h"
+#include "internal.h"
+#include "mounts.h"
+
+#include <dirent.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/file.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+struct box_state {
+    bool exists;
+    uid_t owner;
+    gid_t group;
+    bool cg;
+};
+
+int mi_box_path(const mi_config *c, char *buf, size_t len, mi_error *err)
+{
+    if (c->box_id >= c->host.num_boxes)
+        return mi_fail(err, MI_ERR_USAGE, ERANGE, "Sandbox ID out of range (allowed: 0-%u)",
+                       c->host.num_boxes - 1);
+    if (mi_snprintf(buf, len, "%s/%u", c->host.box_root, c->box_id) < 0)
+        return mi_fail(err, MI_ERR_IO, ENAMETOOLONG, "Box path too long");
+    return 0;
+}
+
+/* mkdir -p for root-owned infrastructure directories (box_root, lock_root). */
+static int mkdir_root_p(const char *path, mode_t mode, mi_error *err)
+{
+    char buf[4096];
+    if (mi_snprintf(buf, sizeof buf, "%s", path) < 0)
+        return mi_fail(err, MI_ERR_IO, ENAMETOOLONG, "Path too long: %s", path);
+    for (char *p = buf + 1;; p++) {
+        if (*p == '/' || !*p) {
+            char s = *p;
+            *p = 0;
+            if (mkdir(buf, mode) < 0 && errno != EEXIST)
+                return mi_fail_errno(err, MI_ERR_IO, errno, "Cannot create %s", buf);
+            *p = s;
+            if (!s)
+                break;
+        }
+    }
+    return 0;
+}
+
+static int lock_box(const mi_config *c, bool wait, mi_error *err)
+{
+    if (mkdir_root_p(c->host.lock_root, 0700, err) < 0)
+        return -1;
+    char path[4200];
+    if (mi_snprintf(path, sizeof path, "%s/%u", c->host.lock_root, c->box_id) < 0)
+        return mi_fail(err, MI_ERR_IO, ENAMETOOLONG, "Lock path too long");
+    int fd = open(path, O_RDWR | O_CREAT | O_CLOEXEC | O_NOFOLLOW, 0600);
+    if (fd < 0)
+        return mi_fail_errno(err, MI_ERR_IO, errno, "Cannot open lock file %s", path);
+    if (flock(fd, LOCK_EX | (wait ? 0 : LOCK_NB)) < 0) {
+        int e = errno;
+        close(fd);
+        if (e == EWOULDBLOCK)
+            return mi_fail(err, MI_ERR_USAGE, e,
+                           "This box is currently in use by another process");
+        return mi_fail_errno(err, MI_ERR_IO, e, "Cannot lock %s", path);
+    }
+    return fd;
+}
+
+static int read_state(int boxfd, struct box_state *s, mi_error *err)
+{
+    memset(s, 0, sizeof *s);
+    char buf[256];
+    int r = mi_read_file_at(boxfd, "state", buf, sizeof buf);
+    if (r == -ENOENT)
+        return 0;
+    if (r < 0)
+        return mi_fail_errno(err, MI_ERR_IO, -r, "Cannot read box state");
+    unsigned long uid, gid;
+    int cg;
+    if (sscanf(buf, "owner=%lu group=%lu cg=%d", &uid, &gid, &cg) != 3)
+        return mi_fail(err, MI_ERR_IO, EINVAL, "Box state file is corrupt; run --init again");
+    s->exists = true;
+    s->owner = (uid_t)uid;
+    s->group = (gid_t)gid;
+    s->cg = cg != 0;
+    return 0;
+}
+
+static int open_box_dir(const char *dir)
+{
+    return open(dir, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+}
+
+/* Only root may touch a box another user initialised. */
+static int check_owner(const mi_config *c, const struct box_state *s, mi_error *err)
+{
+    if (s->exists && getuid() != 0 && s->owner != c->caller_uid)
+        return mi_fail(err, MI_ERR_USAGE, EPERM, "This box belongs to a different user");
+    return 0;
+}
+
+static int remove_box(const mi_config *c, const char *dir, const struct box_state *s,
+                      mi_error *err)
+{
+    char parent[4096];
+    if (mi_snprintf(parent, sizeof parent, "%s", c->host.box_root) < 0)
+        return mi_fail(err, MI_ERR_IO, ENAMETOOLONG, "Path too long");
+    int pfd = open(parent, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+    if (pfd < 0)
+        return errno == ENOENT ? 0 : mi_fail_errno(err, MI_ERR_IO, errno, "Cannot open %s", parent);
+    char name[32];
+    snprintf(name, sizeof name, "%u", c->box_id);
+    int rc = 0;
+    if (s->cg || c->cg)
+        rc = mi_cg_box_remove(&c->host, c->box_id, err);
+    if (rc == 0)
+        rc = mi_tree_remove(pfd, name, err);
+    close(pfd);
+    (void)dir;
+    return rc;
+}
+
+int mi_box_init(const mi_config *c, char *dir_out, size_t len, mi_error *err)
+{
+    char dir[4096];
+    if (mi_box_path(c, dir, sizeof dir, err) < 0)
+        return -1;
+    if (c->cg) {
+        mi_cg_layout lay;
+        if (mi_cg_detect(c->host.cg_root, &lay, err) < 0)
+            return -1;
+    }
+    int lock = lock_box(c, true, err);
+    if (lock < 0)
+        return -1;
+    int rc = 0;
+    struct box_state s = {0};
+    int bfd = open_box_dir(dir);
+    if (bfd >= 0) {
+        rc = read_state(bfd, &s, err);
+        close(bfd);
+    }
+    if (rc == 0)
+        rc = check_owner(c, &s, err);
+    if (rc == 0)
+        rc = remove_box(c, dir, &s, err);
+    if (rc == 0)
+        rc = mkdir_root_p(c->host.box_root, 0755, err);
+    if (rc == 0 && mkdir(dir, 0755) < 0)
+        rc = mi_fail_errno(err, MI_ERR_IO, errno, "Cannot create %s", dir);
+    bfd = rc == 0 ? open_box_dir(dir) : -1;
+    if (rc == 0 && bfd < 0)
+        rc = mi_fail_errno(err, MI_ERR_IO, errno, "Cannot open %s", dir);
+    if (rc == 0 && (fchown(bfd, 0, 0) < 0 || fchmod(bfd, 0755) < 0 ||
+                    mkdirat(bfd, "box", 0700) < 0 || mkdirat(bfd, "root", 0755) < 0 ||
+                    mkdirat(bfd, "tmp", 0755) < 0 ||
+                    fchownat(bfd, "box", c->caller_uid, c->caller_gid, AT_SYMLINK_NOFOLLOW) < 0))
+        rc = mi_fail_errno(err, MI_ERR_IO, errno, "Cannot create the box in %s", dir);
+    if (rc == 0 && c->cg)
+        rc = mi_cg_box_create(&c->host, c->box_id, err);
+    if (rc == 0) {
+        char st[128];
+        snprintf(st, sizeof st, "owner=%u group=%u cg=%d\n", (unsigned)c->caller_uid,
+                 (unsigned)c->caller_gid, c->cg ? 1 : 0);
+        int fd = openat(bfd, "state", O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC | O_NOFOLLOW, 0644);
+        if (fd < 0 || write(fd, st, strlen(st)) != (ssize_t)strlen(st))
+            rc = mi_fail_errno(err, MI_ERR_IO, errno, "Cannot write box state");
+        if (fd >= 0)
+            close(fd);
+    }
+    if (bfd >= 0)
+        close(bfd);
+    if (rc == 0 && mi_snprintf(dir_out, len, "%s", dir) < 0)
+        rc = mi_fail(err, MI_ERR_IO, ENAMETOOLONG, "Path too long");
+    close(lock);
+    return rc;
+}
+
+int mi_box_cleanup(const mi_config *c, mi_error *err)
+{
+    char dir[4096];
+    if (mi_box_path(c, dir, sizeof dir, err) < 0)
+        return -1;
+    int lock = lock_box(c, true, err);
+    if (lock < 0)
+        return -1;
+    struct box_state s = {0};
+    int rc = 0;
+    int bfd = open_box_dir(dir);
+    if (bfd >= 0) {
+        rc = read_state(bfd, &s, err);
+        close(bfd);
+    }
+    if (rc == 0)
+        rc = check_owner(c, &s, err);
+    if (rc == 0)
+        rc = remove_box(c, dir, &s, err);
+    close(lock);
+    return rc;
+}
+
+/* Create (if needed) the backing directories of "tmp" rules, owned by the box user. */
+static int prepare_tmp_dirs(const mi_config *c, int bfd, uid_t uid, gid_t gid, mi_error *err)
+{
+    int tfd = openat(bfd, "tmp", O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+    if (tfd < 0)
+        return mi_fail_errno(err, MI_ERR_IO, errno, "Cannot open the box's tmp directory");
+    int rc = 0;
+    for (size_t i = 0; rc == 0 && i < c->n_dirs; i++) {
+        if (!(c->dirs[i].flags & MI_DIR_TMP))
+            continue;
+        char name[4096];
+        if (mi_tmp_backing_name(c->dirs[i].inside, name, sizeof name) < 0) {
+            rc = mi_fail(err, MI_ERR_IO, ENAMETOOLONG, "Path too long");
+            break;
+        }
+        if (mkdirat(tfd, name, 0700) < 0 && errno != EEXIST) {
+            rc = mi_fail_errno(err, MI_ERR_IO, errno, "Cannot create tmp/%s", name);
+            break;
+        }
+        struct stat st;
+        if (fstatat(tfd, name, &st, AT_SYMLINK_NOFOLLOW) < 0 || !S_ISDIR(st.st_mode) ||
+            fchownat(tfd, name, uid, gid, AT_SYMLINK_NOFOLLOW) < 0)
+            rc = mi_fail_errno(err, MI_ERR_IO, errno ? errno : ENOTDIR, "Cannot prepare tmp/%s",
+                               name);
+    }
+    close(tfd);
+    return rc;
+}
+
+int mi_box_run(const mi_config *c, bool wait_for_lock, mi_result *r, mi_error *err)
+{
+    char dir[4096];
+    r->status = MI_STATUS_INTERNAL_ERROR;
+    if (c->argc == 0 || !c->argv || !c->argv[0])
+        return mi_fail(err, MI_ERR_USAGE, EINVAL, "No program to run");
+    if (mi_box_path(c, dir, sizeof dir, err) < 0)
+        return -1;
+    int lock = lock_box(c, wait_for_lock, err);
+    if (lock < 0)
+        return -1;
+    int rc = 0;
+    struct box_state s = {0};
+    int bfd = open_box_dir(dir);
+    if (bfd >= 0)
+        rc = read_state(bfd, &s, err);
+    if (rc == 0 && !s.exists)
+        rc = mi_fail(err, MI_ERR_USAGE, ENOENT, "Box not found, did you run `isolate --init'?");
+    if (rc == 0)
+        rc = check_owner(c, &s, err);
+    if (rc == 0 && s.cg != c->cg)
+        rc = mi_fail(err, MI_ERR_USAGE, EINVAL,
+                     "This box was initialized with an incompatible control group mode");
+    uid_t box_uid = c->host.first_uid + c->box_id;
+    gid_t box_gid = c->host.first_gid + c->box_id;
+    int boxdirfd = -1;
+    if (rc == 0 && (boxdirfd = openat(bfd, "box", O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC)) < 0)
+        rc = mi_fail_errno(err, MI_ERR_IO, errno, "Cannot open %s/box", dir);
+    mi_cgroup *cg = NULL;
+    if (rc == 0 && c->cg)
+        rc = mi_cg_box_open(&c->host, c->box_id, &cg, err);
+    if (rc == 0)
+        rc = prepare_tmp_dirs(c, bfd, box_uid, box_gid, err);
+    /* Hand the box over to the box user; anything special left there is deleted first. */
+    if (rc == 0)
+        rc = mi_tree_chown(boxdirfd, s.owner, box_uid, box_gid, c->special_files, err);
+    if (rc == 0)
+        rc = mi_keeper_run(c, dir, cg, r, err);
+    /* Hand it back, even after a failed run (the program may have written there). */
+    if (boxdirfd >= 0 && s.exists) {
+        mi_error e2;
+        if (mi_tree_chown(boxdirfd, box_uid, s.owner, s.group, c->special_files, &e2) < 0 &&
+            rc == 0) {
+            *err = e2;
+            r->status = MI_STATUS_INTERNAL_ERROR;
+            rc = -1;
+        }
+    }
+    if (cg)
+        mi_cg_close(cg);
+    if (boxdirfd >= 0)
+        close(boxdirfd);
+    if (bfd >= 0)
+        close(bfd);
+    close(lock);
+    return rc;
+}
+
+int mi_box_list(const mi_host_config *h, mi_box_info **out, size_t *n, mi_error *err)
+{
+    *out = NULL;
+    *n = 0;
+    DIR *d = opendir(h->box_root);
+    if (!d)
+        return errno == ENOENT ? 0 : mi_fail_errno(err, MI_ERR_IO, errno, "Cannot list %s",
+                                                   h->box_root);
+    struct dirent *de;
+    int rc = 0;
+    while (rc == 0 && (de = readdir(d))) {
+        uint64_t id;
+        mi_error e;
+        if (mi_parse_u64(de->d_name, &id, &e, "box") < 0 || id >= h->num_boxes)
+            continue;
+        mi_box_info info = {.box_id = (uint32_t)id};
+        if (mi_snprintf(info.path, sizeof info.path, "%s/%s", h->box_root, de->d_name) < 0)
+            continue;
+        int bfd = open_box_dir(info.path);
+        struct box_state s;
+        if (bfd < 0 || read_state(bfd, &s, &e) < 0 || !s.exists) {
+            if (bfd >= 0)
+                close(bfd);
+            continue;
+        }
+        close(bfd);
+        info.owner = s.owner;
+        info.cg = s.cg;
+        char lp[4200];
+        if (mi_snprintf(lp, sizeof lp, "%s/%s", h->lock_root, de->d_name) == 0) {
+            int lfd = open(lp, O_RDONLY | O_CLOEXEC | O_NOFOLLOW);
+            if (lfd >= 0) {
+                info.in_use = flock(lfd, LOCK_SH | LOCK_NB) < 0 && errno == EWOULDBLOCK;
+                close(lfd);
+            }
+        }
+        mi_box_info *nb = realloc(*out, (*n + 1) * sizeof *nb);
+        if (!nb) {
+            rc = mi_fail(err, MI_ERR_IO, ENOMEM, "out of memory");
+            break;
+        }
+        *out = nb;
+        (*out)[(*n)++] = info;
+    }
+    closedir(d);
+    for (size_t i = 1; i < *n; i++)
+        for (size_t j = i; j > 0 && (*out)[j - 1].box_id > (*out)[j].box_id; j--) {
+            mi_box_info t = (*out)[j];
+            (*out)[j] = (*out)[j - 1];
+            (*out)[j - 1] = t;
+        }
+    return rc;
+}

@@ -1,0 +1,9 @@
+#ifndef MI_BOX_H
+#define MI_BOX_H
+#include "mini-isolate.h"
+#include "cgroup.h"
+
+/* The keeper: runs c->argv in the prepared box (run.c).  box_dir is <box_root>/<id>. */
+int mi_keeper_run(const mi_config *c, const char *box_dir, mi_cgroup *cg, mi_result *r,
+                  mi_error *err);
+#endif

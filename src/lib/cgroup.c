@@ -1,0 +1,613 @@
+/* Control groups: host detection, dispatch to the v1/v2 backends, shared helpers and the
+ * --check-environment report.  See cgroup.h for the life of a box cgroup. */
+#include "cgroup.h"
+#include "internal.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <linux/magic.h>
+#include <linux/seccomp.h>
+#include <sched.h>
+#include <signal.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/prctl.h>
+#include <sys/stat.h>
+#include <sys/syscall.h>
+#include <sys/utsname.h>
+#include <sys/vfs.h>
+#include <sys/wait.h>
+#include <time.h>
+#include <unistd.h>
+
+/* ---------------------------------------------------------------- shared helpers */
+
+static int parse_u64(const char *s, uint64_t *val)
+{
+    while (*s == ' ')
+        s++;
+    if (!strncmp(s, "max", 3)) {
+        *val = MI_UNLIMITED;
+        return 0;
+    }
+    char *end;
+    errno = 0;
+    unsigned long long v = strtoull(s, &end, 10);
+    if (errno || end == s || (*end && *end != '\n' && *end != ' '))
+        return -EINVAL;
+    *val = v;
+    return 0;
+}
+
+int mi_cg_read_u64_at(int dirfd, const char *file, uint64_t *val)
+{
+    char buf[64];
+    int rc = mi_read_file_at(dirfd, file, buf, sizeof buf);
+    return rc < 0 ? rc : parse_u64(buf, val);
+}
+
+int mi_cg_read_key_at(int dirfd, const char *file, const char *key, uint64_t *val)
+{
+    char buf[4096];
+    int rc = mi_read_file_at(dirfd, file, buf, sizeof buf);
+    if (rc < 0)
+        return rc;
+    size_t klen = strlen(key);
+    for (char *line = buf; *line;) {
+        if (!strncmp(line, key, klen) && line[klen] == ' ')
+            return parse_u64(line + klen + 1, val);
+        char *nl = strchr(line, '\n');
+        if (!nl)
+            break;
+        line = nl + 1;
+    }
+    return -ENODATA;
+}
+
+/* Callers freeze the group first where they can: a frozen task cannot exit, so its pid cannot
+ * be recycled by an unrelated host process between our read of cgroup.procs and the kill(). */
+int mi_cg_kill_listed_at(int dirfd)
+{
+    int fd = openat(dirfd, "cgroup.procs", O_RDONLY | O_CLOEXEC | O_NOFOLLOW);
+    if (fd < 0)
+        return -errno;
+    char buf[4096];
+    size_t have = 0;
+    int n = 0;
+    for (;;) {
+        ssize_t r = read(fd, buf + have, sizeof buf - 1 - have);
+        if (r < 0 && errno == EINTR)
+            continue;
+        if (r < 0) {
+            int e = errno;
+            close(fd);
+            return -e;
+        }
+        have += (size_t)r;
+        buf[have] = 0;
+        char *p = buf, *nl;
+        while ((nl = strchr(p, '\n')) || (r == 0 && *p)) {
+            if (nl)
+                *nl = 0;
+            long pid = strtol(p, NULL, 10);
+            if (pid > 0) {
+                kill((pid_t)pid, SIGKILL);
+                n++;
+            }
+            p = nl ? nl + 1 : p + strlen(p);
+        }
+        have = (size_t)(buf + have - p);
+        memmove(buf, p, have);
+        if (r == 0)
+            break;
+    }
+    close(fd);
+    return n;
+}
+
+int mi_cg_mkdir_open_at(int parent_fd, const char *name)
+{
+    /* Root-owned 0755: the box user may read its group's statistics but cannot move itself out
+     * or raise its limits (cgroupfs writes follow file permissions). */
+    if (mkdirat(parent_fd, name, 0755) < 0 && errno != EEXIST)
+        return -errno;
+    /* O_NOFOLLOW | O_DIRECTORY: we only ever act on the directory we just made or found. */
+    int fd = openat(parent_fd, name, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+    return fd < 0 ? -errno : fd;
+}
+
+void mi_cg_sleep_ms(unsigned ms)
+{
+    struct timespec ts = {.tv_sec = ms / 1000, .tv_nsec = (long)(ms % 1000) * 1000000L};
+    while (nanosleep(&ts, &ts) < 0 && errno == EINTR)
+        ;
+}
+
+/* ---------------------------------------------------------------- detection */
+
+/* Is `word` one of the items of a list separated by spaces or commas? */
+static bool has_word(const char *list, const char *word)
+{
+    size_t n = strlen(word);
+    for (const char *p = list; (p = strstr(p, word)); p += n)
+        if ((p == list || p[-1] == ' ' || p[-1] == ',') &&
+            (p[n] == 0 || p[n] == ' ' || p[n] == ',' || p[n] == '\n'))
+            return true;
+    return false;
+}
+
+/* mountinfo escapes space, tab, newline and backslash as \ooo. */
+static void unescape(char *s)
+{
+    char *d = s;
+    for (; *s; s++) {
+        if (s[0] == '\\' && s[1] >= '0' && s[1] <= '3' && s[2] >= '0' && s[2] <= '7' &&
+            s[3] >= '0' && s[3] <= '7') {
+            *d++ = (char)((s[1] - '0') * 64 + (s[2] - '0') * 8 + (s[3] - '0'));
+            s += 3;
+        } else
+            *d++ = *s;
+    }
+    *d = 0;
+}
+
+static const char *const v1_names[] = {"memory", "cpuacct", "pids", "cpuset", "freezer"};
+#define V1_N 5
+#define V1_REQUIRED 3 /* the first three */
+
+static char *v1_field(mi_cg_layout *l, int i)
+{
+    char *f[V1_N] = {l->v1_memory, l->v1_cpuacct, l->v1_pids, l->v1_cpuset, l->v1_freezer};
+    return f[i];
+}
+
+static int scan_mounts(mi_cg_layout *lay)
+{
+    FILE *f = fopen("/proc/self/mountinfo", "re");
+    if (!f)
+        return -errno;
+    char *line = NULL;
+    size_t cap = 0;
+    while (getline(&line, &cap, f) > 0) {
+        /* ID PARENT MAJ:MIN ROOT MOUNTPOINT OPTS [OPTIONAL...] - FSTYPE SOURCE SUPEROPTS */
+        char *sep = strstr(line, " - ");
+        char mnt[4096], fstype[32], super[1024];
+        if (!sep)
+            continue;
+        *sep = 0;
+        if (sscanf(line, "%*s %*s %*s %*s %4095s", mnt) != 1 ||
+            sscanf(sep + 3, "%31s %*s %1023s", fstype, super) != 2)
+            continue;
+        unescape(mnt);
+        if (!strcmp(fstype, "cgroup2")) {
+            if (!lay->v2_mount[0] || !strcmp(mnt, "/sys/fs/cgroup"))
+                snprintf(lay->v2_mount, sizeof lay->v2_mount, "%s", mnt);
+        } else if (!strcmp(fstype, "cgroup")) {
+            for (int i = 0; i < V1_N; i++)
+                if (has_word(super, v1_names[i]) && !v1_field(lay, i)[0])
+                    snprintf(v1_field(lay, i), sizeof lay->v1_memory, "%s", mnt);
+        }
+    }
+    free(line);
+    fclose(f);
+    return 0;
+}
+
+static void read_controllers(const char *dir, char *buf, size_t len)
+{
+    char p[4200];
+    buf[0] = 0;
+    if (mi_snprintf(p, sizeof p, "%s/cgroup.controllers", dir) < 0 || mi_read_file(p, buf, len) < 0)
+        buf[0] = 0;
+    buf[strcspn(buf, "\n")] = 0;
+}
+
+static int detect_explicit(const char *root, mi_cg_layout *out, mi_error *err)
+{
+    if (root[0] != '/' || mi_snprintf(out->v2_root, sizeof out->v2_root, "%s", root) < 0)
+        return mi_fail(err, MI_ERR_CGROUP, EINVAL,
+                       "cg_root must be \"auto\" or an absolute cgroup v2 path, not \"%s\"", root);
+    size_t n = strlen(out->v2_root);
+    while (n > 1 && out->v2_root[n - 1] == '/')
+        out->v2_root[--n] = 0;
+    /* We create, write and remove files below cg_root as root.  Accepting only cgroupfs stops
+     * a wrong or planted path from turning those writes into writes to ordinary files. */
+    struct statfs sfs;
+    if (statfs(out->v2_root, &sfs) < 0)
+        return mi_fail_errno(err, MI_ERR_CGROUP, errno,
+                             "cg_root %s: cannot use it (it must be an existing directory in a "
+                             "cgroup v2 tree delegated to mini-isolate, e.g. a systemd unit's "
+                             "cgroup with Delegate=yes)",
+                             out->v2_root);
+    if (sfs.f_type != CGROUP2_SUPER_MAGIC)
+        return mi_fail(err, MI_ERR_CGROUP, EINVAL,
+                       "cg_root %s is not a cgroup v2 directory (it must lie inside a cgroup2 "
+                       "mount such as /sys/fs/cgroup)",
+                       out->v2_root);
+    char ctl[512];
+    read_controllers(out->v2_root, ctl, sizeof ctl);
+    const char *miss = !has_word(ctl, "memory") ? "memory" : !has_word(ctl, "pids") ? "pids" : NULL;
+    if (miss)
+        return mi_fail(err, MI_ERR_CGROUP, ENOENT,
+                       "cg_root %s does not offer the %s controller (its cgroup.controllers: "
+                       "\"%s\"): enable it in the parent with `echo +%s > %s/../"
+                       "cgroup.subtree_control`, or use a systemd unit with Delegate=yes",
+                       out->v2_root, miss, ctl, miss, out->v2_root);
+    out->version = MI_CG_V2;
+    return 0;
+}
+
+int mi_cg_detect(const char *cg_root, mi_cg_layout *out, mi_error *err)
+{
+    memset(out, 0, sizeof *out);
+    int rc = scan_mounts(out);
+    if (rc < 0)
+        return mi_fail_errno(err, MI_ERR_CGROUP, -rc, "Cannot read /proc/self/mountinfo");
+    bool any_v1 = false;
+    for (int i = 0; i < V1_N; i++)
+        any_v1 |= v1_field(out, i)[0] != 0;
+    out->hybrid = any_v1 && out->v2_mount[0];
+    if (cg_root && strcmp(cg_root, "auto") != 0)
+        return detect_explicit(cg_root, out, err);
+
+    char ctl[512] = "";
+    if (out->v2_mount[0])
+        read_controllers(out->v2_mount, ctl, sizeof ctl);
+    if (out->v2_mount[0] && has_word(ctl, "memory") && has_word(ctl, "pids")) {
+        if (mi_snprintf(out->v2_root, sizeof out->v2_root, "%s/" MI_CG_PARENT, out->v2_mount) < 0)
+            return mi_fail(err, MI_ERR_CGROUP, ENAMETOOLONG, "cgroup2 mount path too long");
+        out->version = MI_CG_V2;
+        out->v2_owned = true;
+        return 0;
+    }
+    int missing = -1;
+    for (int i = 0; i < V1_REQUIRED && missing < 0; i++)
+        if (!v1_field(out, i)[0])
+            missing = i;
+    if (missing < 0) {
+        out->version = MI_CG_V1;
+        return 0;
+    }
+    if (!any_v1 && !out->v2_mount[0])
+        return mi_fail(err, MI_ERR_CGROUP, ENOENT,
+                       "--cg needs control groups, but no cgroup filesystem is mounted: mount "
+                       "cgroup v2 with `mount -t cgroup2 none /sys/fs/cgroup`");
+    if (!any_v1) {
+        const char *miss = !has_word(ctl, "memory") ? "memory" : "pids";
+        return mi_fail(err, MI_ERR_CGROUP, ENOENT,
+                       "--cg needs the %s controller, but the cgroup2 root %s does not offer it "
+                       "(cgroup.controllers: \"%s\"). Check that the kernel has it and the "
+                       "command line has no cgroup_disable=%s; in a container, run it with its "
+                       "own delegated cgroup (e.g. docker --cgroupns=private) or set cg_root to "
+                       "a delegated cgroup",
+                       miss, out->v2_mount, ctl, miss);
+    }
+    return mi_fail(err, MI_ERR_CGROUP, ENOENT,
+                   "--cg needs the memory, cpuacct and pids cgroup v1 hierarchies (or cgroup v2 "
+                   "with memory and pids), but no cgroup v1 hierarchy has the %s controller: "
+                   "mount it (`mkdir -p /sys/fs/cgroup/%s && mount -t cgroup -o %s none "
+                   "/sys/fs/cgroup/%s`) or boot with pure cgroup v2 "
+                   "(systemd.unified_cgroup_hierarchy=1)",
+                   v1_names[missing], v1_names[missing], v1_names[missing], v1_names[missing]);
+}
+
+/* ---------------------------------------------------------------- dispatch */
+
+static const mi_cg_ops *backend(const mi_host_config *h, mi_cg_layout *lay, mi_error *err)
+{
+    if (mi_cg_detect(h->cg_root, lay, err) < 0)
+        return NULL;
+    return lay->version == MI_CG_V2 ? &mi_cg_v2_ops : &mi_cg_v1_ops;
+}
+
+int mi_cg_box_create(const mi_host_config *h, uint32_t box_id, mi_error *err)
+{
+    mi_cg_layout lay;
+    const mi_cg_ops *ops = backend(h, &lay, err);
+    return ops ? ops->box_create(&lay, box_id, err) : -1;
+}
+
+int mi_cg_box_open(const mi_host_config *h, uint32_t box_id, mi_cgroup **out, mi_error *err)
+{
+    mi_cg_layout lay;
+    *out = NULL;
+    const mi_cg_ops *ops = backend(h, &lay, err);
+    return ops ? ops->box_open(&lay, box_id, out, err) : -1;
+}
+
+int mi_cg_box_remove(const mi_host_config *h, uint32_t box_id, mi_error *err)
+{
+    mi_cg_layout lay;
+    mi_error ignored;
+    /* Without usable cgroups nothing of ours can exist (cgroupfs does not survive a reboot). */
+    const mi_cg_ops *ops = backend(h, &lay, &ignored);
+    return ops ? ops->box_remove(&lay, box_id, err) : 0;
+}
+
+int mi_cg_prepare_run(mi_cgroup *cg, const mi_cg_limits *lim, mi_error *err)
+{
+    return cg->ops->prepare_run(cg, lim, err);
+}
+
+int mi_cg_clone_fd(const mi_cgroup *cg)
+{
+    return cg->ops->clone_fd(cg);
+}
+
+int mi_cg_attach_self(const mi_cgroup *cg)
+{
+    return cg->ops->attach_self(cg);
+}
+
+int mi_cg_cpu_usec(mi_cgroup *cg, uint64_t *usec, mi_error *err)
+{
+    return cg->ops->cpu_usec(cg, usec, err);
+}
+
+int mi_cg_kill_all(mi_cgroup *cg, mi_error *err)
+{
+    return cg->ops->kill_all(cg, err);
+}
+
+int mi_cg_read_stats(mi_cgroup *cg, mi_cg_stats *st, mi_error *err)
+{
+    memset(st, 0, sizeof *st);
+    return cg->ops->read_stats(cg, st, err);
+}
+
+void mi_cg_close(mi_cgroup *cg)
+{
+    if (cg)
+        cg->ops->close(cg);
+}
+
+/* ---------------------------------------------------------------- --check-environment */
+
+static int kernel_version(void)
+{
+    struct utsname u;
+    int maj = 0, min = 0;
+    if (uname(&u) == 0 && sscanf(u.release, "%d.%d", &maj, &min) == 2)
+        return maj * 1000 + min;
+    return 0;
+}
+
+static bool file_exists(const char *dir, const char *name)
+{
+    char p[4200];
+    return mi_snprintf(p, sizeof p, "%s/%s", dir, name) == 0 && access(p, F_OK) == 0;
+}
+
+/* unshare(flag) in a throwaway child; returns 0 or the errno it failed with. */
+static int probe_unshare(int flag, uid_t as_uid)
+{
+    pid_t pid = fork();
+    if (pid < 0)
+        return errno;
+    if (pid == 0) {
+        if (as_uid && setresuid(as_uid, as_uid, as_uid) < 0)
+            _exit(EPERM);
+        _exit(unshare(flag) == 0 ? 0 : (errno & 0xff));
+    }
+    int st;
+    while (waitpid(pid, &st, 0) < 0)
+        if (errno != EINTR)
+            return errno;
+    return WIFEXITED(st) ? WEXITSTATUS(st) : EIO;
+}
+
+/* A cgroup v2 directory other than the real root (cgroup.type is not on the root) that holds
+ * processes cannot enable controllers for children: the no-internal-processes rule. */
+static bool v2_blocked_by_procs(const char *dir)
+{
+    char p[4200], procs[16], sub[256];
+    if (!file_exists(dir, "cgroup.type") ||
+        mi_snprintf(p, sizeof p, "%s/cgroup.procs", dir) < 0 ||
+        mi_read_file(p, procs, sizeof procs) < 0 || !procs[0])
+        return false;
+    if (mi_snprintf(p, sizeof p, "%s/cgroup.subtree_control", dir) < 0 ||
+        mi_read_file(p, sub, sizeof sub) < 0)
+        return false;
+    return !has_word(sub, "memory") || !has_word(sub, "pids");
+}
+
+static void report_v1(FILE *out, mi_cg_layout *lay)
+{
+    static const char *const breaks[V1_N] = {
+        "required: memory limit and peak",
+        "required: CPU time of the box",
+        "required: process limit (-p) and fork-bomb protection",
+        "optional: boxes inherit the keeper's CPUs",
+        "optional: killing races with a fork bomb (pids.max still bounds it)",
+    };
+    for (int i = 0; i < V1_N; i++) {
+        const char *p = v1_field(lay, i);
+        if (p[0])
+            fprintf(out, "  v1 %-8s %s\n", v1_names[i], p);
+        else
+            fprintf(out, "  v1 %-8s not mounted (%s)\n", v1_names[i], breaks[i]);
+    }
+}
+
+struct feature {
+    const char *name, *file;
+    int version; /* major * 1000 + minor */
+    const char *missing;
+};
+
+static const struct feature features[] = {
+    {"cgroup.kill", "cgroup.kill", 5014,
+     "the box is killed by freezing it and signalling each process (slower); kernel >= 5.14"},
+    {"memory.peak", "memory.peak", 5019, "cg-mem is not reported in v2 mode; kernel >= 5.19"},
+    {"memory.peak reset", NULL, 6012,
+     "nothing: every run gets a fresh cgroup, so memory.peak is per run anyway"},
+    {"pids.peak", "pids.peak", 6002, "nothing (informational only)"},
+};
+
+static void report_features(FILE *out, const mi_cg_layout *lay, int kver)
+{
+    /* Probe in a temporary child of the directory box groups go under, when the memory and
+     * pids controllers are already enabled there (we do not change the host to find out). */
+    char parent[4096] = "", probe[4200] = "", sub[256] = "";
+    if (lay->version == MI_CG_V2)
+        snprintf(parent, sizeof parent, "%s", lay->v2_owned ? lay->v2_mount : lay->v2_root);
+    char p[4200];
+    if (parent[0] && mi_snprintf(p, sizeof p, "%s/cgroup.subtree_control", parent) == 0 &&
+        mi_read_file(p, sub, sizeof sub) == 0 && has_word(sub, "memory") &&
+        has_word(sub, "pids") &&
+        mi_snprintf(probe, sizeof probe, "%s/mini-isolate-probe-%d", parent, (int)getpid()) == 0 &&
+        mkdir(probe, 0700) < 0)
+        probe[0] = 0;
+    const char *how = probe[0] ? "probed" : "by kernel version";
+
+    long r = syscall(SYS_clone3, NULL, (size_t)0);
+    int e = r < 0 ? errno : 0;
+    if (e == ENOSYS)
+        fprintf(out, "  clone3 CLONE_INTO_CGROUP: no (clone3 returns ENOSYS: old kernel or a "
+                     "seccomp policy); the child enters the cgroup itself before exec\n");
+    else
+        fprintf(out, "  clone3 CLONE_INTO_CGROUP: %s (kernel >= 5.7 needed)%s\n",
+                kver >= 5007 ? "yes" : "no", lay->version == MI_CG_V1 ? ", v2 backend only" : "");
+
+    for (size_t i = 0; i < sizeof features / sizeof features[0]; i++) {
+        const struct feature *f = &features[i];
+        bool yes;
+        if (probe[0] && f->file)
+            yes = file_exists(probe, f->file);
+        else if (probe[0]) {
+            /* The reset is a write to memory.peak; older kernels refuse it with EINVAL. */
+            char mp[4300];
+            yes = mi_snprintf(mp, sizeof mp, "%s/memory.peak", probe) == 0 &&
+                  mi_write_file(mp, "reset\n") == 0;
+        } else
+            yes = kver >= f->version;
+        fprintf(out, "  %s: %s (%s)%s", f->name, yes ? "yes" : "no", how,
+                lay->version == MI_CG_V1 ? ", v2 backend only" : "");
+        if (!yes && lay->version != MI_CG_V1)
+            fprintf(out, "; missing means: %s", f->missing);
+        fputc('\n', out);
+    }
+    if (lay->version == MI_CG_V2) {
+        if (!probe[0])
+            fprintf(out, "  memory.swap.max: unknown (memory/pids not yet enabled in %s; "
+                         "they are at the first --init --cg)\n", parent);
+        else if (file_exists(probe, "memory.swap.max"))
+            fprintf(out, "  swap accounting: yes (memory.swap.max is set to 0: swap cannot "
+                         "extend --cg-mem)\n");
+        else
+            fprintf(out, "  swap accounting: NO (no memory.swap.max): a box can exceed --cg-mem "
+                         "by swapping; fix: swapaccount=1 on the kernel command line, or no "
+                         "swap (swapoff -a)\n");
+    }
+    if (probe[0])
+        rmdir(probe);
+}
+
+int mi_cg_check_environment(const mi_host_config *h, FILE *out)
+{
+    struct utsname u;
+    if (uname(&u) < 0)
+        memset(&u, 0, sizeof u);
+    int kver = kernel_version();
+    fprintf(out, "Kernel: %s %s\n\nControl groups:\n", u.sysname, u.release);
+
+    mi_cg_layout lay;
+    mi_error e = {0};
+    int ok = mi_cg_detect(h && h->cg_root ? h->cg_root : "auto", &lay, &e);
+    bool any_v1 = false;
+    for (int i = 0; i < V1_N; i++)
+        any_v1 |= v1_field(&lay, i)[0] != 0;
+    fprintf(out, "  layout: %s\n",
+            lay.hybrid ? "hybrid (cgroup v1 controllers plus a cgroup2 mount)"
+            : any_v1   ? "cgroup v1 only"
+            : lay.v2_mount[0] ? "pure cgroup v2"
+                              : "no cgroup filesystem mounted");
+    if (lay.v2_mount[0]) {
+        char ctl[512];
+        read_controllers(lay.v2_mount, ctl, sizeof ctl);
+        fprintf(out, "  cgroup2 at %s, controllers: %s\n", lay.v2_mount, ctl[0] ? ctl : "(none)");
+    }
+    if (any_v1 || lay.version == MI_CG_V1)
+        report_v1(out, &lay);
+    if (lay.version == MI_CG_V2) {
+        char ctl[512];
+        read_controllers(lay.v2_root, ctl, sizeof ctl);
+        fprintf(out, "  --cg backend: cgroup v2, box groups in %s/box-N%s\n", lay.v2_root,
+                lay.v2_owned ? " (created on demand)" : " (delegated cg_root)");
+        if (!lay.v2_owned)
+            fprintf(out, "  cg_root controllers: %s\n", ctl);
+        const char *dir = lay.v2_owned ? lay.v2_mount : lay.v2_root;
+        if (v2_blocked_by_procs(dir)) {
+            fprintf(out, "  PROBLEM: %s holds processes and is not the root cgroup, so it cannot "
+                         "enable controllers for box groups (no-internal-processes rule; "
+                         "--init --cg fails with EBUSY). Fix: move those processes into a child "
+                         "cgroup, or point cg_root at an empty delegated cgroup\n", dir);
+            ok = -1;
+            mi_fail(&e, MI_ERR_CGROUP, EBUSY, "%s holds processes", dir);
+        }
+    } else if (lay.version == MI_CG_V1) {
+        fprintf(out, "  --cg backend: cgroup v1, box groups in <hierarchy>/" MI_CG_PARENT
+                     "/box-N\n");
+        if (file_exists(lay.v1_memory, "memory.memsw.limit_in_bytes"))
+            fprintf(out, "  swap accounting: yes (memory.memsw.*: swap cannot extend --cg-mem)\n");
+        else
+            fprintf(out, "  swap accounting: NO (no memory.memsw.*): a box can exceed --cg-mem by "
+                         "swapping; fix: swapaccount=1 on the kernel command line, or no swap "
+                         "(swapoff -a)\n");
+    } else
+        fprintf(out, "  --cg backend: NONE: %s\n", e.msg);
+
+    fprintf(out, "\nKernel features:\n");
+    report_features(out, &lay, kver);
+
+    fprintf(out, "\nNamespaces (probed with unshare in a child):\n");
+    static const struct {
+        const char *name, *config, *breaks;
+        int flag;
+    } ns[] = {
+        {"mount", "CONFIG_NAMESPACES", "no private filesystem view: boxes cannot run", CLONE_NEWNS},
+        {"pid", "CONFIG_PID_NS", "boxes could see and signal host processes", CLONE_NEWPID},
+        {"net", "CONFIG_NET_NS", "boxes would have network access", CLONE_NEWNET},
+        {"ipc", "CONFIG_IPC_NS", "boxes would share SysV IPC with the host", CLONE_NEWIPC},
+        {"uts", "CONFIG_UTS_NS", "boxes could change the host name", CLONE_NEWUTS},
+        {"user", "CONFIG_USER_NS and sysctl user.max_user_namespaces > 0",
+         "rootless (non-setuid) mode cannot work", CLONE_NEWUSER},
+    };
+    for (size_t i = 0; i < sizeof ns / sizeof ns[0]; i++) {
+        int rc = probe_unshare(ns[i].flag, 0);
+        if (rc == 0)
+            fprintf(out, "  %-6s ok\n", ns[i].name);
+        else
+            fprintf(out, "  %-6s FAILED (%s): %s; fix: %s\n", ns[i].name, strerror(rc),
+                    ns[i].breaks, ns[i].config);
+    }
+    if (geteuid() == 0) {
+        int rc = probe_unshare(CLONE_NEWUSER, 65534);
+        fprintf(out, "  unprivileged user namespaces: %s%s\n", rc == 0 ? "ok" : strerror(rc),
+                rc == 0 ? ""
+                        : " (only rootless mode needs them; fix: sysctl "
+                          "kernel.unprivileged_userns_clone=1 or "
+                          "kernel.apparmor_restrict_unprivileged_userns=0)");
+    }
+
+    fprintf(out, "\nSeccomp:\n");
+    int mode = prctl(PR_GET_SECCOMP, 0, 0, 0, 0);
+    /* A NULL filter program fails with EFAULT when filter mode exists, EINVAL when it does not. */
+    long sr = syscall(SYS_seccomp, SECCOMP_SET_MODE_FILTER, 0, NULL);
+    int se = sr < 0 ? errno : 0;
+    if (mode < 0 || se == EINVAL || se == ENOSYS)
+        fprintf(out, "  filter mode: MISSING: the box's syscall filter cannot be installed; fix: "
+                     "a kernel with CONFIG_SECCOMP_FILTER\n");
+    else
+        fprintf(out, "  filter mode: ok%s\n",
+                mode == 2 ? " (this process already runs under a filter, e.g. a container's: "
+                            "syscalls it blocks are unavailable to boxes too)"
+                          : "");
+
+    if (ok == 0)
+        fprintf(out, "\nResult: --cg can work on this host (cgroup v%d backend)\n",
+                lay.version == MI_CG_V2 ? 2 : 1);
+    else
+        fprintf(out, "\nResult: --cg CANNOT work on this host: %s\n", e.msg);
+    return ok == 0 ? 0 : 1;
+}

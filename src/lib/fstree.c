@@ -1,0 +1,218 @@
+/* Host-side walks of trees the sandboxed program controlled.
+ *
+ * The keeper runs as root and the box's files were written by a hostile program.  Judge0's
+ * CVE-2024-28185/-28189 were a host side following a symlink planted in the box (write, chown);
+ * so every step here works on directory file descriptors with O_NOFOLLOW/AT_SYMLINK_NOFOLLOW,
+ * and never steps onto another mount (a bind mount into the tree would otherwise make "rm -rf"
+ * delete host files).  Depth is bounded: directories deeper than MAX_DEPTH are moved up to the
+ * top of the tree and processed from there, so a program cannot exhaust our stack or fds with
+ * a 100000-level tree. */
+#include "fstree.h"
+#include "internal.h"
+
+#include <dirent.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#define MAX_DEPTH 64
+
+struct walk {
+    int topfd;
+    dev_t dev;
+    unsigned long flat_seq;
+    bool again; /* something was moved to the top and needs another pass */
+    mi_error *err;
+};
+
+/* Move a too-deep directory to the top of the tree under a fresh name. */
+static int flatten(struct walk *w, int dirfd, const char *name)
+{
+    char nn[64];
+    for (;;) {
+        snprintf(nn, sizeof nn, ".mi-deep-%lu", w->flat_seq++);
+        if (renameat2(dirfd, name, w->topfd, nn, RENAME_NOREPLACE) == 0)
+            break;
+        if (errno != EEXIST)
+            return mi_fail_errno(w->err, MI_ERR_IO, errno, "Cannot move deep directory %s", name);
+    }
+    w->again = true;
+    return 0;
+}
+
+static int open_subdir(int dirfd, const char *name)
+{
+    return openat(dirfd, name, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+}
+
+/* Remove everything inside dirfd. */
+static int rm_contents(struct walk *w, int dirfd, int depth)
+{
+    int dupfd = dup(dirfd);
+    DIR *d = dupfd >= 0 ? fdopendir(dupfd) : NULL;
+    if (!d) {
+        if (dupfd >= 0)
+            close(dupfd);
+        return mi_fail_errno(w->err, MI_ERR_IO, errno, "Cannot read directory");
+    }
+    int rc = 0;
+    struct dirent *de;
+    while (rc == 0 && (errno = 0, de = readdir(d))) {
+        const char *n = de->d_name;
+        if (!strcmp(n, ".") || !strcmp(n, ".."))
+            continue;
+        struct stat st;
+        if (fstatat(dirfd, n, &st, AT_SYMLINK_NOFOLLOW) < 0) {
+            if (errno == ENOENT)
+                continue;
+            rc = mi_fail_errno(w->err, MI_ERR_IO, errno, "Cannot stat %s", n);
+            break;
+        }
+        if (!S_ISDIR(st.st_mode)) {
+            if (unlinkat(dirfd, n, 0) < 0 && errno != ENOENT)
+                rc = mi_fail_errno(w->err, MI_ERR_IO, errno, "Cannot remove %s", n);
+            continue;
+        }
+        if (st.st_dev != w->dev) {
+            rc = mi_fail(w->err, MI_ERR_IO, EXDEV,
+                         "Refusing to remove %s: another file system is mounted there", n);
+            break;
+        }
+        if (depth >= MAX_DEPTH) {
+            rc = flatten(w, dirfd, n);
+            continue;
+        }
+        int sub = open_subdir(dirfd, n);
+        if (sub < 0) {
+            rc = mi_fail_errno(w->err, MI_ERR_IO, errno, "Cannot open %s", n);
+            break;
+        }
+        /* A directory we cannot list (mode 000) is still ours to remove. */
+        fchmod(sub, 0700);
+        rc = rm_contents(w, sub, depth + 1);
+        close(sub);
+        if (rc == 0 && unlinkat(dirfd, n, AT_REMOVEDIR) < 0 && errno != ENOENT)
+            rc = mi_fail_errno(w->err, MI_ERR_IO, errno, "Cannot remove directory %s", n);
+    }
+    if (rc == 0 && errno)
+        rc = mi_fail_errno(w->err, MI_ERR_IO, errno, "Cannot read directory");
+    closedir(d);
+    return rc;
+}
+
+int mi_tree_remove(int parentfd, const char *name, mi_error *err)
+{
+    struct stat pst, st;
+    if (fstat(parentfd, &pst) < 0)
+        return mi_fail_errno(err, MI_ERR_IO, errno, "Cannot stat parent of %s", name);
+    if (fstatat(parentfd, name, &st, AT_SYMLINK_NOFOLLOW) < 0)
+        return errno == ENOENT ? 0 : mi_fail_errno(err, MI_ERR_IO, errno, "Cannot stat %s", name);
+    if (!S_ISDIR(st.st_mode)) {
+        if (unlinkat(parentfd, name, 0) < 0 && errno != ENOENT)
+            return mi_fail_errno(err, MI_ERR_IO, errno, "Cannot remove %s", name);
+        return 0;
+    }
+    if (st.st_dev != pst.st_dev)
+        return mi_fail(err, MI_ERR_IO, EXDEV, "Refusing to remove %s: it is a mount point", name);
+    int fd = open_subdir(parentfd, name);
+    if (fd < 0)
+        return mi_fail_errno(err, MI_ERR_IO, errno, "Cannot open %s", name);
+    fchmod(fd, 0700);
+    struct walk w = {.topfd = fd, .dev = st.st_dev, .err = err};
+    int rc;
+    do {
+        w.again = false;
+        rc = rm_contents(&w, fd, 0);
+    } while (rc == 0 && w.again);
+    close(fd);
+    if (rc == 0 && unlinkat(parentfd, name, AT_REMOVEDIR) < 0 && errno != ENOENT)
+        rc = mi_fail_errno(err, MI_ERR_IO, errno, "Cannot remove directory %s", name);
+    return rc;
+}
+
+struct chown_walk {
+    struct walk w;
+    uid_t from, to;
+    gid_t gid;
+    bool keep_special;
+};
+
+static int chown_entry(struct chown_walk *c, int dirfd, const char *name, const struct stat *st)
+{
+    /* Only what the previous owner owns: a hard link to a file of someone else (root's, say)
+     * must never change hands. */
+    if (st->st_uid != c->from)
+        return 0;
+    if (fchownat(dirfd, name, c->to, c->gid, AT_SYMLINK_NOFOLLOW) < 0 && errno != ENOENT)
+        return mi_fail_errno(c->w.err, MI_ERR_IO, errno, "Cannot chown %s", name);
+    return 0;
+}
+
+static int chown_contents(struct chown_walk *c, int dirfd, int depth)
+{
+    int dupfd = dup(dirfd);
+    DIR *d = dupfd >= 0 ? fdopendir(dupfd) : NULL;
+    if (!d) {
+        if (dupfd >= 0)
+            close(dupfd);
+        return mi_fail_errno(c->w.err, MI_ERR_IO, errno, "Cannot read directory");
+    }
+    int rc = 0;
+    struct dirent *de;
+    while (rc == 0 && (errno = 0, de = readdir(d))) {
+        const char *n = de->d_name;
+        if (!strcmp(n, ".") || !strcmp(n, ".."))
+            continue;
+        struct stat st;
+        if (fstatat(dirfd, n, &st, AT_SYMLINK_NOFOLLOW) < 0) {
+            if (errno != ENOENT)
+                rc = mi_fail_errno(c->w.err, MI_ERR_IO, errno, "Cannot stat %s", n);
+            continue;
+        }
+        if (S_ISREG(st.st_mode)) {
+            rc = chown_entry(c, dirfd, n, &st);
+        } else if (!S_ISDIR(st.st_mode)) {
+            /* Symlinks, FIFOs, sockets, devices: traps for whoever reads the box next. */
+            if (!c->keep_special) {
+                if (unlinkat(dirfd, n, 0) < 0 && errno != ENOENT)
+                    rc = mi_fail_errno(c->w.err, MI_ERR_IO, errno, "Cannot remove %s", n);
+            } else
+                rc = chown_entry(c, dirfd, n, &st);
+        } else if (st.st_dev != c->w.dev) {
+            rc = mi_fail(c->w.err, MI_ERR_IO, EXDEV, "Refusing to enter %s: a mount point", n);
+        } else if (depth >= MAX_DEPTH) {
+            /* Pathological nesting: give nothing back of it. */
+            rc = mi_tree_remove(dirfd, n, c->w.err);
+        } else {
+            rc = chown_entry(c, dirfd, n, &st);
+            int sub = rc == 0 ? open_subdir(dirfd, n) : -1;
+            if (rc == 0 && sub < 0 && errno != ENOENT)
+                rc = mi_fail_errno(c->w.err, MI_ERR_IO, errno, "Cannot open %s", n);
+            if (sub >= 0) {
+                rc = chown_contents(c, sub, depth + 1);
+                close(sub);
+            }
+        }
+    }
+    if (rc == 0 && errno)
+        rc = mi_fail_errno(c->w.err, MI_ERR_IO, errno, "Cannot read directory");
+    closedir(d);
+    return rc;
+}
+
+int mi_tree_chown(int dirfd, uid_t from_uid, uid_t to_uid, gid_t to_gid, bool keep_special,
+                  mi_error *err)
+{
+    struct stat st;
+    if (fstat(dirfd, &st) < 0)
+        return mi_fail_errno(err, MI_ERR_IO, errno, "Cannot stat box directory");
+    struct chown_walk c = {.w = {.topfd = dirfd, .dev = st.st_dev, .err = err},
+                           .from = from_uid, .to = to_uid, .gid = to_gid,
+                           .keep_special = keep_special};
+    if (st.st_uid == from_uid && fchown(dirfd, to_uid, to_gid) < 0)
+        return mi_fail_errno(err, MI_ERR_IO, errno, "Cannot chown box directory");
+    return chown_contents(&c, dirfd, 0);
+}

@@ -1,0 +1,29 @@
+/* Internal helpers shared by the library's modules. */
+#ifndef MI_INTERNAL_H
+#define MI_INTERNAL_H
+
+#include "mini-isolate.h"
+#include <stdarg.h>
+#include <stdio.h>
+
+#define MI_PRINTF(a, b) __attribute__((format(printf, a, b)))
+
+/* Fill *err (if not NULL) and return -1: the library's one way to fail. */
+int mi_fail(mi_error *err, mi_error_kind kind, int errnum, const char *fmt, ...) MI_PRINTF(4, 5);
+/* As mi_fail, appending ": strerror(errnum)" to the message. */
+int mi_fail_errno(mi_error *err, mi_error_kind kind, int errnum, const char *fmt, ...) MI_PRINTF(4, 5);
+
+/* snprintf that reports truncation as an error (-1, errno ENAMETOOLONG). */
+int mi_snprintf(char *buf, size_t len, const char *fmt, ...) MI_PRINTF(3, 4);
+
+/* Whole-file helpers for small kernel files (cgroupfs, procfs). */
+int mi_read_file(const char *path, char *buf, size_t len);           /* 0 or -errno; NUL-terminated */
+int mi_write_file(const char *path, const char *data);               /* 0 or -errno */
+int mi_read_file_at(int dirfd, const char *name, char *buf, size_t len);
+int mi_write_file_at(int dirfd, const char *name, const char *data);
+
+char *mi_strdup(const char *s); /* NULL-safe; aborts nothing: returns NULL on ENOMEM */
+
+double mi_now_monotonic(void);
+
+#endif

@@ -1,0 +1,350 @@
+/* Namespaces and mounts.  Runs in the sandbox's init process: private mount namespace, root.
+ *
+ * Mounts are made with the new mount API (open_tree/fsopen + mount_setattr + move_mount) on file
+ * descriptors: a target is resolved once, inside the new root (RESOLVE_IN_ROOT), so a symlink in
+ * a bound directory can never redirect a mount onto the host's tree (the class of runc's
+ * CVE-2021-30465), and attributes are applied to the whole bound subtree at once. */
+#include "mounts.h"
+#include "internal.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <linux/openat2.h>
+#include <net/if.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/fsuid.h>
+#include <sys/ioctl.h>
+#include <sys/mount.h>
+#include <sys/socket.h>
+#include <sys/stat.h>
+#include <sys/syscall.h>
+#include <unistd.h>
+
+int mi_tmp_backing_name(const char *inside, char *buf, size_t len)
+{
+    if (mi_snprintf(buf, len, "%s", inside) < 0)
+        return -1;
+    for (char *p = buf; *p; p++)
+        if (*p == '/')
+            *p = ':';
+    return 0;
+}
+
+static int openat2_path(int dirfd, const char *path, uint64_t oflags, uint64_t resolve)
+{
+    struct open_how how = {.flags = oflags | O_CLOEXEC, .resolve = resolve};
+    return (int)syscall(SYS_openat2, dirfd, path, &how, sizeof how);
+}
+
+/* mkdir -p of `path` below the root tmpfs (nothing is mounted yet, so no component can be a
+ * symlink or lead into a host directory: we created every one of them). */
+static int mkdir_p(int rootfd, const char *path, bool last_is_file, mi_error *err)
+{
+    char buf[4096];
+    if (mi_snprintf(buf, sizeof buf, "%s", path) < 0)
+        return mi_fail(err, MI_ERR_IO, ENAMETOOLONG, "Path too long: %s", path);
+    for (char *p = buf;; p++) {
+        bool end = *p == 0;
+        if (*p == '/' || end) {
+            char saved = *p;
+            *p = 0;
+            int r = (end && last_is_file)
+                        ? mknodat(rootfd, buf, S_IFREG | 0644, 0)
+                        : mkdirat(rootfd, buf, 0755);
+            if (r < 0 && errno != EEXIST)
+                return mi_fail_errno(err, MI_ERR_IO, errno, "Cannot create mount point /%s", buf);
+            *p = saved;
+        }
+        if (end)
+            break;
+    }
+    return 0;
+}
+
+static unsigned rule_attrs(unsigned flags)
+{
+    /* nosuid everywhere: a setuid binary reachable in the box must not raise privileges. */
+    unsigned a = MOUNT_ATTR_NOSUID;
+    if (!(flags & MI_DIR_RW))
+        a |= MOUNT_ATTR_RDONLY;
+    if (!(flags & MI_DIR_DEV))
+        a |= MOUNT_ATTR_NODEV;
+    if (flags & MI_DIR_NOEXEC)
+        a |= MOUNT_ATTR_NOEXEC;
+    return a;
+}
+
+static int attach(int treefd, int targetfd, unsigned attrs, bool recursive, const char *inside,
+                  mi_error *err)
+{
+    struct mount_attr ma = {.attr_set = attrs};
+    if (mount_setattr(treefd, "", AT_EMPTY_PATH | (recursive ? AT_RECURSIVE : 0), &ma,
+                      sizeof ma) < 0)
+        return mi_fail_errno(err, MI_ERR_IO, errno, "Cannot set attributes of /%s", inside);
+    if (move_mount(treefd, "", targetfd, "", MOVE_MOUNT_F_EMPTY_PATH | MOVE_MOUNT_T_EMPTY_PATH) < 0)
+        return mi_fail_errno(err, MI_ERR_IO, errno, "Cannot mount /%s", inside);
+    return 0;
+}
+
+static int fs_create(const char *type, const char *const *opts, mi_error *err)
+{
+    int fs = fsopen(type, FSOPEN_CLOEXEC);
+    if (fs < 0)
+        return mi_fail_errno(err, MI_ERR_IO, errno, "Cannot create %s filesystem", type);
+    for (size_t i = 0; opts && opts[i]; i += 2) {
+        int r = opts[i + 1] ? fsconfig(fs, FSCONFIG_SET_STRING, opts[i], opts[i + 1], 0)
+                            : fsconfig(fs, FSCONFIG_SET_FLAG, opts[i], NULL, 0);
+        if (r < 0) {
+            int e = errno;
+            close(fs);
+            return mi_fail_errno(err, MI_ERR_IO, e, "Cannot set %s option %s", type, opts[i]);
+        }
+    }
+    if (fsconfig(fs, FSCONFIG_CMD_CREATE, NULL, NULL, 0) < 0) {
+        int e = errno;
+        close(fs);
+        return mi_fail_errno(err, MI_ERR_IO, e, "Cannot create %s filesystem", type);
+    }
+    int m = fsmount(fs, FSMOUNT_CLOEXEC, 0);
+    int e = errno;
+    close(fs);
+    if (m < 0)
+        return mi_fail_errno(err, MI_ERR_IO, e, "Cannot mount %s filesystem", type);
+    return m;
+}
+
+/* Minimal /dev: the harmless character devices, /dev/shm and the fd links.  The host's /dev
+ * would expose every device node and (isolate 1.x) the host's /dev/shm, a cross-box channel. */
+static int mount_minidev(int rootfd, const char *inside, int targetfd, unsigned attrs,
+                         mi_error *err)
+{
+    static const char *const opts[] = {"mode", "0755", "size", "64k", "nr_inodes", "64", NULL};
+    static const char *const nodes[] = {"null", "zero", "full", "random", "urandom"};
+    static const char *const links[][2] = {{"/proc/self/fd", "fd"},
+                                           {"/proc/self/fd/0", "stdin"},
+                                           {"/proc/self/fd/1", "stdout"},
+                                           {"/proc/self/fd/2", "stderr"}};
+    int m = fs_create("tmpfs", opts, err);
+    if (m < 0)
+        return -1;
+    int rc = 0;
+    for (size_t i = 0; rc == 0 && i < sizeof nodes / sizeof nodes[0]; i++)
+        if (mknodat(m, nodes[i], S_IFREG | 0666, 0) < 0)
+            rc = mi_fail_errno(err, MI_ERR_IO, errno, "Cannot create /dev/%s", nodes[i]);
+    for (size_t i = 0; rc == 0 && i < sizeof links / sizeof links[0]; i++)
+        if (symlinkat(links[i][0], m, links[i][1]) < 0)
+            rc = mi_fail_errno(err, MI_ERR_IO, errno, "Cannot create /dev/%s", links[i][1]);
+    if (rc == 0 && (mkdirat(m, "shm", 01777) < 0 || mkdirat(m, "pts", 0755) < 0 ||
+                    fchmodat(m, "shm", 01777, 0) < 0))
+        rc = mi_fail_errno(err, MI_ERR_IO, errno, "Cannot create /dev/shm");
+    if (rc == 0)
+        rc = attach(m, targetfd, attrs & ~(unsigned)MOUNT_ATTR_RDONLY, false, inside, err);
+    close(m);
+    if (rc < 0)
+        return -1;
+    int dev = openat2_path(rootfd, inside, O_PATH | O_DIRECTORY, RESOLVE_IN_ROOT);
+    if (dev < 0)
+        return mi_fail_errno(err, MI_ERR_IO, errno, "Cannot open /%s", inside);
+    for (size_t i = 0; rc == 0 && i < sizeof nodes / sizeof nodes[0]; i++) {
+        char src[64];
+        snprintf(src, sizeof src, "/dev/%s", nodes[i]);
+        int t = open_tree(AT_FDCWD, src, OPEN_TREE_CLONE | OPEN_TREE_CLOEXEC);
+        int tgt = openat2_path(dev, nodes[i], O_PATH | O_NOFOLLOW, RESOLVE_BENEATH);
+        if (t < 0 || tgt < 0)
+            rc = mi_fail_errno(err, MI_ERR_IO, errno, "Cannot bind %s", src);
+        else
+            rc = attach(t, tgt, MOUNT_ATTR_NOSUID | MOUNT_ATTR_NOEXEC, false, src + 1, err);
+        if (t >= 0)
+            close(t);
+        if (tgt >= 0)
+            close(tgt);
+    }
+    /* Read-only afterwards: no new nodes, links or files in /dev (only /dev/shm is writable). */
+    struct mount_attr ma = {.attr_set = MOUNT_ATTR_RDONLY};
+    if (rc == 0 && mount_setattr(dev, "", AT_EMPTY_PATH, &ma, sizeof ma) < 0)
+        rc = mi_fail_errno(err, MI_ERR_IO, errno, "Cannot make /%s read-only", inside);
+    close(dev);
+    return rc;
+}
+
+static int mount_fs(int rootfd, const mi_dir_rule *r, int targetfd, mi_error *err)
+{
+    unsigned attrs = rule_attrs(r->flags) | MOUNT_ATTR_NOEXEC;
+    const char *type = r->outside;
+    if (!strcmp(type, "minidev"))
+        return mount_minidev(rootfd, r->inside, targetfd, attrs & ~(unsigned)MOUNT_ATTR_NODEV, err);
+    const char *const *opts = NULL;
+    /* hidepid: the box user sees only its own processes (never the root-owned init). */
+    static const char *const proc_opts[] = {"hidepid", "invisible", NULL};
+    /* Bounded tmpfs: without --cg its pages are charged to nobody's limit. */
+    static const char *const tmpfs_opts[] = {"mode", "1777", "size", "256m", "nr_inodes", "16384",
+                                             NULL};
+    static const char *const devpts_opts[] = {"newinstance", NULL, "ptmxmode", "0666", "mode",
+                                              "0620", NULL};
+    if (!strcmp(type, "proc"))
+        opts = proc_opts;
+    else if (!strcmp(type, "tmpfs")) {
+        opts = tmpfs_opts;
+        if (r->flags & MI_DIR_NOEXEC)
+            attrs |= MOUNT_ATTR_NOEXEC;
+        else
+            attrs &= ~(unsigned)MOUNT_ATTR_NOEXEC;
+    } else if (!strcmp(type, "devpts")) {
+        opts = devpts_opts;
+        attrs &= ~(unsigned)MOUNT_ATTR_NODEV;
+    }
+    int m = fs_create(type, opts, err);
+    if (m < 0)
+        return -1;
+    int rc = attach(m, targetfd, attrs, false, r->inside, err);
+    close(m);
+    return rc;
+}
+
+/* Opens the source of a bind rule.  "./x" is relative to the box directory, whose box/ part the
+ * previous run wrote: resolve beneath it without symlinks, or a planted link would bind any host
+ * path into the box.  Absolute paths are the operator's own; they are opened with the caller's
+ * filesystem uid and gid, so a setuid caller cannot bind what it cannot read. */
+static int open_source(const mi_config *c, int boxfd, const char *out)
+{
+    if (!strncmp(out, "./", 2))
+        return openat2_path(boxfd, out + 2, O_PATH, RESOLVE_BENEATH | RESOLVE_NO_SYMLINKS |
+                                                        RESOLVE_NO_MAGICLINKS);
+    setfsgid(c->caller_gid);
+    setfsuid(c->caller_uid);
+    int fd = openat2_path(AT_FDCWD, out, O_PATH, RESOLVE_NO_MAGICLINKS);
+    int e = errno;
+    setfsuid(0);
+    setfsgid(0);
+    errno = e;
+    return fd;
+}
+
+int mi_mounts_setup(const mi_config *c, const char *box_dir, mi_error *err)
+{
+    /* Nothing we mount may propagate back to the host's namespace. */
+    if (mount(NULL, "/", NULL, MS_REC | MS_PRIVATE, NULL) < 0)
+        return mi_fail_errno(err, MI_ERR_IO, errno, "Cannot make mounts private");
+    int boxfd = open(box_dir, O_PATH | O_DIRECTORY | O_CLOEXEC | O_NOFOLLOW);
+    if (boxfd < 0)
+        return mi_fail_errno(err, MI_ERR_IO, errno, "Cannot open %s", box_dir);
+    /* The new root is a small tmpfs attached at <box>/root (root-owned, outside /box), holding
+     * only mount points. */
+    static const char *const root_opts[] = {"mode", "0755", "size", "1m", "nr_inodes", "4096", NULL};
+    int m = fs_create("tmpfs", root_opts, err);
+    if (m < 0) {
+        close(boxfd);
+        return -1;
+    }
+    int rc = 0, rootm = -1;
+    if (move_mount(m, "", boxfd, "root", MOVE_MOUNT_F_EMPTY_PATH) < 0 ||
+        (rootm = openat2_path(boxfd, "root", O_PATH | O_DIRECTORY,
+                              RESOLVE_BENEATH | RESOLVE_NO_SYMLINKS)) < 0)
+        rc = mi_fail_errno(err, MI_ERR_IO, errno, "Cannot mount the box root on %s/root", box_dir);
+    close(m);
+    int *src = calloc(c->n_dirs + 1, sizeof *src);
+    if (rc == 0 && !src)
+        rc = mi_fail(err, MI_ERR_IO, ENOMEM, "out of memory");
+    /* Pass 1: open every source and create every mount point, before anything is mounted, so
+     * that no mount point is ever created inside a bound host directory. */
+    for (size_t i = 0; rc == 0 && i < c->n_dirs; i++) {
+        const mi_dir_rule *r = &c->dirs[i];
+        src[i] = -1;
+        bool is_file = false;
+        if (r->flags & MI_DIR_TMP) {
+            char name[4096], path[4200];
+            if (mi_tmp_backing_name(r->inside, name, sizeof name) < 0 ||
+                mi_snprintf(path, sizeof path, "tmp/%s", name) < 0)
+                rc = mi_fail(err, MI_ERR_IO, ENAMETOOLONG, "Path too long: %s", r->inside);
+            else if ((src[i] = openat2_path(boxfd, path, O_PATH | O_DIRECTORY,
+                                            RESOLVE_BENEATH | RESOLVE_NO_SYMLINKS)) < 0)
+                rc = mi_fail_errno(err, MI_ERR_IO, errno, "Cannot open temporary directory for /%s",
+                                   r->inside);
+        } else if (!(r->flags & MI_DIR_FS)) {
+            src[i] = open_source(c, boxfd, r->outside);
+            if (src[i] < 0) {
+                if (r->flags & MI_DIR_MAYBE)
+                    continue;
+                rc = mi_fail_errno(err, MI_ERR_IO, errno, "Cannot mount %s on /%s", r->outside,
+                                   r->inside);
+                break;
+            }
+            struct stat st;
+            if (fstat(src[i], &st) < 0)
+                rc = mi_fail_errno(err, MI_ERR_IO, errno, "Cannot stat %s", r->outside);
+            is_file = !S_ISDIR(st.st_mode);
+        }
+        if (rc == 0)
+            rc = mkdir_p(rootm, r->inside, is_file, err);
+    }
+    /* Pass 2: mount in rule order; targets are resolved inside the new root. */
+    for (size_t i = 0; rc == 0 && i < c->n_dirs; i++) {
+        const mi_dir_rule *r = &c->dirs[i];
+        bool is_fs = r->flags & MI_DIR_FS;
+        if (!is_fs && src[i] < 0)
+            continue; /* "maybe" and missing */
+        int tgt = openat2_path(rootm, r->inside, O_PATH | O_NOFOLLOW,
+                               RESOLVE_IN_ROOT | RESOLVE_NO_MAGICLINKS);
+        if (tgt < 0) {
+            rc = mi_fail_errno(err, MI_ERR_IO, errno, "Cannot mount %s on /%s",
+                               r->outside ? r->outside : "tmp", r->inside);
+            break;
+        }
+        if (is_fs)
+            rc = mount_fs(rootm, r, tgt, err);
+        else {
+            bool rec = !(r->flags & MI_DIR_NOREC);
+            int t = open_tree(src[i], "", OPEN_TREE_CLONE | OPEN_TREE_CLOEXEC | AT_EMPTY_PATH |
+                                              (rec ? AT_RECURSIVE : 0));
+            if (t < 0)
+                rc = mi_fail_errno(err, MI_ERR_IO, errno, "Cannot bind %s",
+                                   r->outside ? r->outside : r->inside);
+            else {
+                rc = attach(t, tgt, rule_attrs(r->flags), rec, r->inside, err);
+                close(t);
+            }
+        }
+        close(tgt);
+    }
+    for (size_t i = 0; src && i < c->n_dirs; i++)
+        if (src[i] >= 0)
+            close(src[i]);
+    free(src);
+    close(boxfd);
+    /* The root itself is read-only: the program may not create files next to /box. */
+    if (rc == 0) {
+        struct mount_attr ma = {.attr_set = MOUNT_ATTR_RDONLY | MOUNT_ATTR_NOSUID |
+                                            MOUNT_ATTR_NODEV};
+        if (mount_setattr(rootm, "", AT_EMPTY_PATH, &ma, sizeof ma) < 0)
+            rc = mi_fail_errno(err, MI_ERR_IO, errno, "Cannot make the root read-only");
+    }
+    /* pivot_root(".", "."): the old root is stacked under the new one and then detached, so
+     * no path to the host's tree remains in this namespace. */
+    if (rc == 0 && (fchdir(rootm) < 0 || syscall(SYS_pivot_root, ".", ".") < 0 ||
+                    umount2(".", MNT_DETACH) < 0 || chdir("/") < 0))
+        rc = mi_fail_errno(err, MI_ERR_IO, errno, "Cannot pivot into the box root");
+    if (rootm >= 0)
+        close(rootm);
+    return rc;
+}
+
+int mi_net_loopback_up(mi_error *err)
+{
+    int s = socket(AF_INET, SOCK_DGRAM | SOCK_CLOEXEC, 0);
+    if (s < 0)
+        return mi_fail_errno(err, MI_ERR_IO, errno, "Cannot create socket");
+    struct ifreq ifr;
+    memset(&ifr, 0, sizeof ifr);
+    strcpy(ifr.ifr_name, "lo");
+    int rc = 0;
+    if (ioctl(s, SIOCGIFFLAGS, &ifr) < 0)
+        rc = mi_fail_errno(err, MI_ERR_IO, errno, "Cannot get flags of lo");
+    else {
+        ifr.ifr_flags |= IFF_UP | IFF_RUNNING;
+        if (ioctl(s, SIOCSIFFLAGS, &ifr) < 0)
+            rc = mi_fail_errno(err, MI_ERR_IO, errno, "Cannot bring lo up");
+    }
+    close(s);
+    return rc;
+}

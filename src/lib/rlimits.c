@@ -1,0 +1,50 @@
+/* Resource limits set on the program itself (isolate's -m, -k, -f, -n, -p, --core). */
+#include "rlimits.h"
+
+#include <errno.h>
+#include <sys/resource.h>
+
+static rlim_t kib(uint64_t v)
+{
+    if (v == MI_UNLIMITED || v > RLIM_INFINITY / 1024)
+        return RLIM_INFINITY;
+    return (rlim_t)v * 1024;
+}
+
+static int set(int res, rlim_t v)
+{
+    struct rlimit rl = {v, v};
+    return setrlimit(res, &rl) < 0 ? -errno : 0;
+}
+
+int mi_rlimits_apply(const mi_config *c, const char **which)
+{
+    struct {
+        int res;
+        rlim_t val;
+        bool apply;
+        const char *name;
+    } l[] = {
+        {RLIMIT_AS, kib(c->mem_kib), true, "RLIMIT_AS"},
+        /* isolate: -k 0 (the default) means unlimited */
+        {RLIMIT_STACK, c->stack_kib == 0 ? RLIM_INFINITY : kib(c->stack_kib), true, "RLIMIT_STACK"},
+        {RLIMIT_FSIZE, kib(c->fsize_kib), true, "RLIMIT_FSIZE"},
+        {RLIMIT_CORE, kib(c->core_kib), true, "RLIMIT_CORE"},
+        /* Locked memory is never charged to a limit we control: none. */
+        {RLIMIT_MEMLOCK, 0, true, "RLIMIT_MEMLOCK"},
+        {RLIMIT_NOFILE, (rlim_t)c->open_files, c->open_files != 0, "RLIMIT_NOFILE"},
+        /* Per real uid; every box has its own uid, so this counts only this box. */
+        {RLIMIT_NPROC, c->processes == MI_UNLIMITED ? RLIM_INFINITY : (rlim_t)c->processes,
+         c->processes != MI_UNLIMITED, "RLIMIT_NPROC"},
+    };
+    for (size_t i = 0; i < sizeof l / sizeof l[0]; i++) {
+        if (!l[i].apply)
+            continue;
+        int r = set(l[i].res, l[i].val);
+        if (r < 0) {
+            *which = l[i].name;
+            return r;
+        }
+    }
+    return 0;
+}

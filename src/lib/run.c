@@ -1,0 +1,597 @@
+/* The keeper: starts the sandbox, supervises limits, collects what happened.
+ *
+ * Processes (see docs/design.md):
+ *   keeper  the caller's process (root).  Clones `init` into new PID, mount, IPC, UTS and
+ *           (unless --share-net) network namespaces, then waits on a socket, a timer, init's
+ *           pidfd and the caller's signalfd.
+ *   init    PID 1 of the box's PID namespace, root, outside the box cgroup.  Builds the mount
+ *           tree (mounts.c), forks the program, passes its pidfd to the keeper, reaps every
+ *           process of the namespace and reports the program's wait status and rusage.  When
+ *           init exits, the kernel kills whatever is left in the namespace.
+ *   program the box user, in the box cgroup from its first instruction; rlimits, redirections,
+ *           environment, then execve().
+ * Messages go over one SOCK_SEQPACKET socket pair; the program's copy is close-on-exec. */
+#include "box.h"
+#include "internal.h"
+#include "mounts.h"
+#include "rlimits.h"
+#include "verdict.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <grp.h>
+#include <linux/sched.h>
+#include <poll.h>
+#include <sched.h>
+#include <signal.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/prctl.h>
+#include <sys/resource.h>
+#include <sys/signalfd.h>
+#include <sys/socket.h>
+#include <sys/syscall.h>
+#include <sys/timerfd.h>
+#include <sys/wait.h>
+#include <time.h>
+#include <unistd.h>
+
+#ifndef CLONE_INTO_CGROUP
+#define CLONE_INTO_CGROUP 0x200000000ULL
+#endif
+
+extern char **environ;
+
+enum { MSG_STARTED = 1, MSG_EXITED, MSG_ERROR };
+
+struct msg {
+    int type;
+    int wstatus;
+    struct rusage ru;
+    char text[1024];
+};
+
+static pid_t clone3_into(uint64_t flags, int *pidfd, int cgfd)
+{
+    struct clone_args a;
+    memset(&a, 0, sizeof a);
+    a.flags = flags;
+    a.exit_signal = SIGCHLD;
+    if (pidfd) {
+        a.flags |= CLONE_PIDFD;
+        a.pidfd = (uint64_t)(uintptr_t)pidfd;
+    }
+    if (cgfd >= 0) {
+        a.flags |= CLONE_INTO_CGROUP;
+        a.cgroup = (uint64_t)(unsigned)cgfd;
+    }
+    return (pid_t)syscall(SYS_clone3, &a, sizeof a);
+}
+
+static void send_msg(int sk, const struct msg *m, int fd)
+{
+    struct iovec iov = {(void *)m, sizeof *m};
+    union {
+        char buf[CMSG_SPACE(sizeof(int))];
+        struct cmsghdr align;
+    } u;
+    struct msghdr mh = {.msg_iov = &iov, .msg_iovlen = 1};
+    if (fd >= 0) {
+        mh.msg_control = u.buf;
+        mh.msg_controllen = sizeof u.buf;
+        struct cmsghdr *cm = CMSG_FIRSTHDR(&mh);
+        cm->cmsg_level = SOL_SOCKET;
+        cm->cmsg_type = SCM_RIGHTS;
+        cm->cmsg_len = CMSG_LEN(sizeof(int));
+        memcpy(CMSG_DATA(cm), &fd, sizeof fd);
+    }
+    while (sendmsg(sk, &mh, MSG_NOSIGNAL) < 0 && errno == EINTR)
+        ;
+}
+
+static void send_error(int sk, const char *fmt, ...) MI_PRINTF(2, 3);
+static void send_error(int sk, const char *fmt, ...)
+{
+    struct msg m;
+    memset(&m, 0, sizeof m);
+    m.type = MSG_ERROR;
+    va_list ap;
+    va_start(ap, fmt);
+    vsnprintf(m.text, sizeof m.text, fmt, ap);
+    va_end(ap);
+    send_msg(sk, &m, -1);
+}
+
+/* ------------------------------------------------------------------ the program */
+
+static char **build_env(const mi_config *c)
+{
+    size_t cap = 8 + c->n_env;
+    if (c->full_env)
+        for (char **e = environ; *e; e++)
+            cap++;
+    char **env = calloc(cap, sizeof *env);
+    if (!env)
+        return NULL;
+    size_t n = 0;
+    if (c->full_env)
+        for (char **e = environ; *e; e++)
+            env[n++] = *e;
+    /* one rule: set (or with value NULL inherit, or "" remove) name */
+    struct {
+        const char *name, *value;
+    } builtin = {"LIBC_FATAL_STDERR_", "1"};
+    for (size_t i = 0; i <= c->n_env; i++) {
+        const char *name = i == 0 ? builtin.name : c->env[i - 1].name;
+        const char *value = i == 0 ? builtin.value : c->env[i - 1].value;
+        size_t nl = strlen(name);
+        for (size_t j = 0; j < n; j++)
+            if (!strncmp(env[j], name, nl) && env[j][nl] == '=') {
+                memmove(&env[j], &env[j + 1], (n - j - 1) * sizeof *env);
+                n--;
+                break;
+            }
+        if (!value) {
+            value = getenv(name);
+            if (!value)
+                continue;
+        } else if (!*value)
+            continue;
+        char *kv;
+        if (asprintf(&kv, "%s=%s", name, value) < 0)
+            return NULL;
+        env[n++] = kv;
+    }
+    env[n] = NULL;
+    return env;
+}
+
+static int redirect(int target, const char *path, int flags)
+{
+    int fd = open(path, flags | O_CLOEXEC, 0666);
+    if (fd < 0)
+        return -1;
+    if (dup2(fd, target) < 0)
+        return -1;
+    close(fd);
+    return 0;
+}
+
+static __attribute__((noreturn)) void program_main(const mi_config *c, const mi_cgroup *cg,
+                                                   bool attach, int sk)
+{
+    uid_t uid = c->host.first_uid + c->box_id;
+    gid_t gid = c->host.first_gid + c->box_id;
+    const char *which = NULL;
+    int r;
+    if (attach && (r = mi_cg_attach_self(cg)) < 0) {
+        send_error(sk, "Cannot enter the box cgroup: %s", strerror(-r));
+        _exit(126);
+    }
+    /* A new session has no controlling terminal: TIOCSTI into the caller's tty is impossible. */
+    if (setsid() < 0) {
+        send_error(sk, "setsid: %s", strerror(errno));
+        _exit(126);
+    }
+    if ((r = mi_rlimits_apply(c, &which)) < 0) {
+        send_error(sk, "setrlimit(%s): %s", which, strerror(-r));
+        _exit(126);
+    }
+    /* No supplementary groups, one uid per box: nothing shared with the host or other boxes. */
+    if (setgroups(0, NULL) < 0 || setresgid(gid, gid, gid) < 0 || setresuid(uid, uid, uid) < 0) {
+        send_error(sk, "Cannot switch to uid %u: %s", (unsigned)uid, strerror(errno));
+        _exit(126);
+    }
+    if (chdir("/box") < 0) {
+        send_error(sk, "chdir(\"/box\"): %s", strerror(errno));
+        _exit(126);
+    }
+    if (c->stdin_path && redirect(0, c->stdin_path, O_RDONLY) < 0) {
+        send_error(sk, "open(\"%s\"): %s", c->stdin_path, strerror(errno));
+        _exit(126);
+    }
+    if (c->stdout_path && redirect(1, c->stdout_path, O_WRONLY | O_CREAT | O_TRUNC) < 0) {
+        send_error(sk, "open(\"%s\"): %s", c->stdout_path, strerror(errno));
+        _exit(126);
+    }
+    if (c->stderr_to_stdout) {
+        if (dup2(1, 2) < 0) {
+            send_error(sk, "dup2: %s", strerror(errno));
+            _exit(126);
+        }
+    } else if (c->stderr_path && redirect(2, c->stderr_path, O_WRONLY | O_CREAT | O_TRUNC) < 0) {
+        send_error(sk, "open(\"%s\"): %s", c->stderr_path, strerror(errno));
+        _exit(126);
+    }
+    if (c->chdir && chdir(c->chdir) < 0) {
+        send_error(sk, "chdir(\"%s\"): %s", c->chdir, strerror(errno));
+        _exit(126);
+    }
+    char **env = build_env(c);
+    if (!env) {
+        send_error(sk, "Cannot build the environment: out of memory");
+        _exit(126);
+    }
+    /* Descriptors the caller did not mean to pass (a host directory fd would let the program
+     * walk the host tree: runc CVE-2024-21626) are closed at exec. */
+    if (!c->inherit_fds && syscall(SYS_close_range, 3U, ~0U, CLOSE_RANGE_CLOEXEC) < 0) {
+        send_error(sk, "close_range: %s", strerror(errno));
+        _exit(126);
+    }
+    /* No privilege gain through exec (setuid files are also on nosuid mounts). */
+    if (prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0) < 0) {
+        send_error(sk, "PR_SET_NO_NEW_PRIVS: %s", strerror(errno));
+        _exit(126);
+    }
+    /* The syscall policy (seccomp) is installed here, last before exec. */
+    execve(c->argv[0], c->argv, env);
+    /* isolate reports a failed exec as the program's own failure: RE, exit code 127. */
+    fprintf(stderr, "execve(\"%s\"): %s\n", c->argv[0], strerror(errno));
+    _exit(127);
+}
+
+/* ------------------------------------------------------------------ init (PID 1) */
+
+static __attribute__((noreturn)) void init_main(const mi_config *c, const char *box_dir,
+                                                const mi_cgroup *cg, int sk)
+{
+    /* If the keeper dies, the box dies with it: nothing may run unsupervised. */
+    prctl(PR_SET_PDEATHSIG, SIGKILL);
+    struct pollfd hup = {sk, POLLOUT, 0};
+    if (poll(&hup, 1, 0) < 0 || (hup.revents & (POLLHUP | POLLERR)))
+        _exit(1);
+    mi_error err;
+    signal(SIGPIPE, SIG_IGN);
+    if (sethostname("mini-isolate", 12) < 0) {
+        send_error(sk, "sethostname: %s", strerror(errno));
+        _exit(1);
+    }
+    if (!c->share_net && mi_net_loopback_up(&err) < 0) {
+        send_error(sk, "%s", err.msg);
+        _exit(1);
+    }
+    if (mi_mounts_setup(c, box_dir, &err) < 0) {
+        send_error(sk, "%s", err.msg);
+        _exit(1);
+    }
+    int cgfd = cg ? mi_cg_clone_fd(cg) : -1;
+    int pidfd = -1;
+    pid_t child = clone3_into(0, &pidfd, cgfd);
+    bool attach = cg != NULL && cgfd < 0;
+    if (child < 0 && cgfd >= 0 && (errno == EINVAL || errno == ENOSYS || errno == E2BIG)) {
+        /* Kernel without CLONE_INTO_CGROUP: the child moves itself before it execs. */
+        child = clone3_into(0, &pidfd, -1);
+        attach = true;
+    }
+    if (child < 0) {
+        send_error(sk, "Cannot start the program: %s", strerror(errno));
+        _exit(1);
+    }
+    if (child == 0)
+        program_main(c, cg, attach, sk);
+    struct msg m;
+    memset(&m, 0, sizeof m);
+    m.type = MSG_STARTED;
+    send_msg(sk, &m, pidfd);
+    close(pidfd);
+    for (;;) {
+        int st;
+        pid_t p = waitpid(-1, &st, WUNTRACED | __WALL);
+        if (p < 0 && errno == EINTR)
+            continue;
+        if (p < 0)
+            _exit(1);
+        if (p != child)
+            continue;
+        if (WIFSTOPPED(st))
+            kill(child, SIGKILL); /* isolate reports a stopped program and kills it */
+        memset(&m, 0, sizeof m);
+        m.type = MSG_EXITED;
+        m.wstatus = st;
+        if (WIFSTOPPED(st)) {
+            while (waitpid(child, NULL, __WALL) < 0 && errno == EINTR)
+                ;
+        }
+        getrusage(RUSAGE_CHILDREN, &m.ru);
+        send_msg(sk, &m, -1);
+        _exit(0);
+    }
+}
+
+/* ------------------------------------------------------------------ the keeper */
+
+static double tv(struct timeval t)
+{
+    return (double)t.tv_sec + (double)t.tv_usec / 1e6;
+}
+
+/* PID of a pidfd's process in our namespace (from /proc/self/fdinfo). */
+static pid_t pidfd_pid(int pidfd)
+{
+    char path[64], buf[1024];
+    snprintf(path, sizeof path, "/proc/self/fdinfo/%d", pidfd);
+    if (mi_read_file(path, buf, sizeof buf) < 0)
+        return -1;
+    char *p = strstr(buf, "\nPid:");
+    return p ? (pid_t)atoi(p + 5) : -1;
+}
+
+struct keeper {
+    const mi_config *c;
+    mi_cgroup *cg;
+    int sk, initfd, timerfd;
+    pid_t init_pid;
+    int prog_fd;
+    pid_t prog_pid;
+    clockid_t prog_clock;
+    bool have_clock;
+    double start, end;
+    double last_cpu;
+    bool exited;
+    struct msg exit_msg;
+    bool killing;
+    bool sk_closed;
+    mi_evidence ev;
+};
+
+static int pidfd_signal(int fd, int sig)
+{
+    return (int)syscall(SYS_pidfd_send_signal, fd, sig, NULL, 0);
+}
+
+static void kill_box(struct keeper *k)
+{
+    if (k->killing)
+        return;
+    k->killing = true;
+    if (k->prog_fd >= 0)
+        pidfd_signal(k->prog_fd, SIGKILL);
+    if (k->cg) {
+        mi_error e;
+        mi_cg_kill_all(k->cg, &e);
+    }
+    /* Before the program started, or if init does not answer: end the whole namespace. */
+    if (k->prog_fd < 0)
+        pidfd_signal(k->initfd, SIGKILL);
+}
+
+static double cpu_now(struct keeper *k)
+{
+    if (k->cg && !k->c->no_cg_timing) {
+        uint64_t us;
+        mi_error e;
+        if (mi_cg_cpu_usec(k->cg, &us, &e) == 0)
+            k->last_cpu = (double)us / 1e6;
+    } else if (k->have_clock) {
+        struct timespec ts;
+        if (clock_gettime(k->prog_clock, &ts) == 0)
+            k->last_cpu = (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
+    }
+    return k->last_cpu;
+}
+
+/* Event-driven limits: sleep exactly until the earliest moment a limit could be crossed.  CPU
+ * time cannot grow faster than the number of CPUs per wall second, so the timer converges on
+ * the limit instead of polling on a fixed tick (isolate: 100 ms). */
+static void check_limits(struct keeper *k)
+{
+    const mi_config *c = k->c;
+    if (k->exited || k->killing || k->prog_fd < 0)
+        return;
+    double now = mi_now_monotonic(), wall = now - k->start;
+    double next = 1e9;
+    if (c->wall_time_limit > 0) {
+        if (wall > c->wall_time_limit) {
+            k->ev.killed_by_timer = k->ev.wall_timeout = true;
+            kill_box(k);
+            return;
+        }
+        next = c->wall_time_limit - wall;
+    }
+    if (c->time_limit > 0) {
+        double thr = c->extra_time > c->time_limit ? c->extra_time : c->time_limit;
+        double cpu = cpu_now(k);
+        if (cpu > thr) {
+            k->ev.killed_by_timer = true;
+            kill_box(k);
+            return;
+        }
+        long ncpu = sysconf(_SC_NPROCESSORS_CONF);
+        double d = (thr - cpu) / (double)(ncpu > 0 ? ncpu : 1);
+        if (d < next)
+            next = d;
+    }
+    if (next >= 1e9)
+        return;
+    if (next < 0.0005)
+        next = 0.0005;
+    next += 0.0002; /* land just past the limit, not just before it */
+    struct itimerspec its = {{0, 0}, {(time_t)next, (long)((next - (double)(time_t)next) * 1e9)}};
+    timerfd_settime(k->timerfd, 0, &its, NULL);
+}
+
+static void on_message(struct keeper *k)
+{
+    struct msg m;
+    union {
+        char buf[CMSG_SPACE(sizeof(int))];
+        struct cmsghdr align;
+    } u;
+    struct iovec iov = {&m, sizeof m};
+    struct msghdr mh = {.msg_iov = &iov, .msg_iovlen = 1, .msg_control = u.buf,
+                        .msg_controllen = sizeof u.buf};
+    ssize_t n = recvmsg(k->sk, &mh, MSG_CMSG_CLOEXEC | MSG_DONTWAIT);
+    if (n == 0 || (n < 0 && errno != EAGAIN && errno != EINTR)) {
+        k->sk_closed = true; /* every sender is gone */
+        return;
+    }
+    if (n != (ssize_t)sizeof m)
+        return;
+    int fd = -1;
+    for (struct cmsghdr *cm = CMSG_FIRSTHDR(&mh); cm; cm = CMSG_NXTHDR(&mh, cm))
+        if (cm->cmsg_level == SOL_SOCKET && cm->cmsg_type == SCM_RIGHTS)
+            memcpy(&fd, CMSG_DATA(cm), sizeof fd);
+    switch (m.type) {
+    case MSG_STARTED:
+        k->prog_fd = fd;
+        fd = -1;
+        k->start = mi_now_monotonic();
+        k->ev.started = true;
+        k->prog_pid = pidfd_pid(k->prog_fd);
+        k->have_clock = k->prog_pid > 0 &&
+                        clock_getcpuclockid(k->prog_pid, &k->prog_clock) == 0;
+        check_limits(k);
+        break;
+    case MSG_EXITED:
+        k->end = mi_now_monotonic();
+        k->exited = true;
+        k->exit_msg = m;
+        break;
+    case MSG_ERROR:
+        /* Every error message is sent before exec: the program never ran. */
+        if (!k->ev.sandbox_error) {
+            k->ev.sandbox_error = k->ev.setup_error = true;
+            snprintf(k->ev.sandbox_msg, sizeof k->ev.sandbox_msg, "%s", m.text);
+        }
+        kill_box(k);
+        break;
+    }
+    if (fd >= 0)
+        close(fd);
+}
+
+static void on_signal(struct keeper *k)
+{
+    struct signalfd_siginfo si;
+    if (read(k->c->signal_fd, &si, sizeof si) != (ssize_t)sizeof si)
+        return;
+    int sig = (int)si.ssi_signo;
+    if (sig == SIGTERM || sig == SIGINT || sig == SIGHUP || sig == SIGQUIT) {
+        if (!k->ev.interrupted) {
+            k->ev.interrupted = true;
+            k->ev.interrupt_signal = sig;
+        }
+    } else if (!k->ev.sandbox_error) {
+        k->ev.sandbox_error = true;
+        snprintf(k->ev.sandbox_msg, sizeof k->ev.sandbox_msg,
+                 "Sandbox keeper received fatal signal %d", sig);
+    }
+    kill_box(k);
+}
+
+int mi_keeper_run(const mi_config *c, const char *box_dir, mi_cgroup *cg, mi_result *r,
+                  mi_error *err)
+{
+    struct keeper k = {.c = c, .cg = cg, .sk = -1, .initfd = -1, .timerfd = -1, .prog_fd = -1};
+    int sk[2];
+    if (cg) {
+        mi_cg_limits lim = {
+            .mem_bytes = c->cg_mem_kib == MI_UNLIMITED ? MI_UNLIMITED : c->cg_mem_kib * 1024,
+            .pids_max = c->processes,
+        };
+        if (mi_cg_prepare_run(cg, &lim, err) < 0)
+            return -1;
+    }
+    if (socketpair(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0, sk) < 0)
+        return mi_fail_errno(err, MI_ERR_PROCESS, errno, "socketpair");
+    k.sk = sk[0];
+    k.timerfd = timerfd_create(CLOCK_MONOTONIC, TFD_CLOEXEC | TFD_NONBLOCK);
+    if (k.timerfd < 0) {
+        close(sk[0]);
+        close(sk[1]);
+        return mi_fail_errno(err, MI_ERR_PROCESS, errno, "timerfd_create");
+    }
+    uint64_t ns = CLONE_NEWPID | CLONE_NEWNS | CLONE_NEWIPC | CLONE_NEWUTS;
+    if (!c->share_net)
+        ns |= CLONE_NEWNET;
+    k.start = mi_now_monotonic();
+    k.init_pid = clone3_into(ns, &k.initfd, -1);
+    if (k.init_pid == 0) {
+        close(sk[0]);
+        init_main(c, box_dir, cg, sk[1]);
+    }
+    close(sk[1]);
+    if (k.init_pid < 0) {
+        int e = errno;
+        close(sk[0]);
+        close(k.timerfd);
+        return mi_fail_errno(err, MI_ERR_PROCESS, e, "Cannot create the sandbox (clone3)");
+    }
+    bool init_done = false;
+    while (!init_done) {
+        struct pollfd p[4] = {{k.sk_closed ? -1 : k.sk, POLLIN, 0}, {k.initfd, POLLIN, 0}, {k.timerfd, POLLIN, 0},
+                              {c->signal_fd, POLLIN, 0}};
+        if (poll(p, c->signal_fd >= 0 ? 4 : 3, -1) < 0) {
+            if (errno == EINTR)
+                continue;
+            k.ev.sandbox_error = true;
+            snprintf(k.ev.sandbox_msg, sizeof k.ev.sandbox_msg, "poll: %s", strerror(errno));
+            kill_box(&k);
+            break;
+        }
+        if (p[0].revents & (POLLIN | POLLHUP | POLLERR)) {
+            on_message(&k);
+            continue; /* drain messages before looking at init's exit */
+        }
+        if (p[3].revents & POLLIN)
+            on_signal(&k);
+        if (p[2].revents & POLLIN) {
+            uint64_t x;
+            if (read(k.timerfd, &x, sizeof x) > 0)
+                check_limits(&k);
+        }
+        if (p[1].revents & POLLIN)
+            init_done = true;
+    }
+    siginfo_t si;
+    while (waitid(P_PIDFD, (id_t)k.initfd, &si, WEXITED | __WALL) < 0 && errno == EINTR)
+        ;
+    if (!k.exited && !k.ev.sandbox_error && !k.ev.interrupted && !k.ev.killed_by_timer) {
+        k.ev.sandbox_error = true;
+        snprintf(k.ev.sandbox_msg, sizeof k.ev.sandbox_msg,
+                 "The sandbox's init process died unexpectedly");
+    }
+    if (!k.exited)
+        k.end = mi_now_monotonic();
+
+    /* Collect. */
+    mi_cg_stats cst = {0};
+    if (cg) {
+        mi_error e;
+        mi_cg_kill_all(cg, &e); /* nothing of the box outlives the run */
+        if (mi_cg_read_stats(cg, &cst, &e) < 0 && !k.ev.sandbox_error) {
+            k.ev.sandbox_error = true;
+            snprintf(k.ev.sandbox_msg, sizeof k.ev.sandbox_msg, "%s", e.msg);
+        }
+    }
+    k.ev.have_status = k.exited;
+    k.ev.wstatus = k.exit_msg.wstatus;
+    k.ev.wall = k.ev.started ? k.end - k.start : 0;
+    const struct rusage *ru = &k.exit_msg.ru;
+    k.ev.cpu = (cg && !c->no_cg_timing) ? (double)cst.cpu_usec / 1e6
+                  : (k.exited ? tv(ru->ru_utime) + tv(ru->ru_stime) : cpu_now(&k));
+    k.ev.cg = cg != NULL;
+    k.ev.oom_kills = cst.oom_kills;
+    k.ev.pids_hits = cst.pids_max_hits;
+    r->has_stats = k.ev.started && !k.ev.setup_error;
+    r->max_rss_kib = (uint64_t)ru->ru_maxrss;
+    r->csw_voluntary = (uint64_t)ru->ru_nvcsw;
+    r->csw_forced = (uint64_t)ru->ru_nivcsw;
+    r->usage.context_switches = r->csw_voluntary + r->csw_forced;
+    r->usage.page_faults = (uint64_t)(ru->ru_minflt + ru->ru_majflt);
+    r->cg_enabled = cg != NULL;
+    r->cg_mem_kib = cst.mem_peak_valid ? cst.mem_peak_bytes / 1024 : 0;
+    r->cg_oom_killed = cst.oom_kills > 0;
+    r->memory_peak = r->usage.memory_peak =
+        cst.mem_peak_valid ? cst.mem_peak_bytes : r->max_rss_kib * 1024;
+    mi_verdict_decide(c, &k.ev, r);
+
+    close(k.sk);
+    close(k.initfd);
+    close(k.timerfd);
+    if (k.prog_fd >= 0)
+        close(k.prog_fd);
+    if (k.ev.sandbox_error)
+        return mi_fail(err, MI_ERR_PROCESS, 0, "%s", k.ev.sandbox_msg);
+    return 0;
+}

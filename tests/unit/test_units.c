@@ -1,0 +1,2 @@
+#include "mini-isolate.h"
+int main(void){return 0;}
