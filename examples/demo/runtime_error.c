@@ -1,0 +1,8 @@
+/* Dereferences NULL: a runtime error (SIGSEGV). */
+#include <stdio.h>
+int main(void)
+{
+    volatile int *p = NULL;
+    printf("%d\n", *p);
+    return 0;
+}

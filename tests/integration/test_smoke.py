@@ -1,0 +1,11 @@
+"""Smoke tests: the basic lifecycle works."""
+from harness import Box
+
+
+def test_hello_ok():
+    with Box() as b:
+        r = b.run("hello", "world")
+        assert r.rc == 0, r
+        assert r.stdout == "hello world\n", r
+        assert r.meta_keys == ["time", "time-wall", "max-rss", "csw-voluntary", "csw-forced",
+                               "exitcode"], r
