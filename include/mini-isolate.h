@@ -116,8 +116,21 @@ typedef struct mi_host_config {
     uint32_t first_uid;
     uint32_t first_gid;
     uint32_t num_boxes; /* up to 2^31-1 */
+    uint32_t syscall_flags; /* key syscall_flags: MI_SYSCALLS_* bits, default MI_SYSCALLS_DEFAULT */
     char *path;         /* file it was loaded from, NULL for built-in defaults */
 } mi_host_config;
+
+/* Syscall policy groups: isolate's syscall_flags / --syscalls bits (a set bit = the group is
+ * enforced).  The rest of the default policy is always enforced unless the flags are 0, which
+ * (as in isolate) means no syscall filter at all.  See docs/security.md. */
+enum {
+    MI_SYSCALLS_KEYCTL = 1,       /* keyctl, add_key, request_key -> ENOSYS */
+    MI_SYSCALLS_VSOCK = 2,        /* socket(AF_VSOCK) -> EAFNOSUPPORT */
+    MI_SYSCALLS_LOCKS = 4,        /* flock -> ENOSYS; fcntl locks, leases, dnotify -> EPERM */
+    MI_SYSCALLS_IO_URING = 8,     /* io_uring_setup/enter/register -> ENOSYS */
+    MI_SYSCALLS_NATIVE_ONLY = 16, /* i386 and x32 syscalls are violations (clear: allowed) */
+};
+#define MI_SYSCALLS_DEFAULT 0xffffu
 
 #define MI_DEFAULT_CONFIG_PATH "/etc/mini-isolate.conf"
 
@@ -189,10 +202,26 @@ typedef struct mi_config {
     bool share_net;
     bool inherit_fds;
     bool special_files;
+    bool wait_for_lock;      /* --wait: block on a busy box (init, run, cleanup) instead of failing */
     int verbose;
 
     /* Library-only knobs used by the CLI */
     int signal_fd;           /* signalfd the run loop polls for interrupts, -1 = none */
+
+    /* Seed (IsolateConfig JSON) extensions; see docs/verdicts.md and json.c */
+    char *instance_id;       /* label echoed in results; NULL = none */
+    char *chroot_dir;        /* --chroot: read-only host directory used as the box's root */
+    bool has_box_uid;        /* uid/gid: run the program as this uid/gid instead of */
+    uid_t box_uid;           /* first_uid + box_id (root callers only, never 0) */
+    bool has_box_gid;
+    gid_t box_gid;
+    bool capture_output;     /* --json: stdout/stderr not redirected are captured into the result */
+    uint64_t output_limit;   /* bytes per captured stream; past it the box is killed (FileSizeLimit) */
+    bool has_syscall_flags;  /* --syscalls: overrides host.syscall_flags for this run */
+    uint32_t syscall_flags;
+    bool has_allowed_syscalls; /* allowed_syscalls given: enforced by the syscall policy */
+    char **allowed_syscalls;
+    size_t n_allowed_syscalls;
 
     char **argv;             /* program and arguments (argv[0] passed to execve as is) */
     size_t argc;
@@ -238,6 +267,38 @@ int mi_box_list(const mi_host_config *h, mi_box_info **out, size_t *n, mi_error 
  * outcome, whatever it is, is in *r), -1 on a sandbox failure: then *err says why and *r has
  * status InternalError (with stats if the program had started). */
 int mi_box_run(const mi_config *c, bool wait_for_lock, mi_result *r, mi_error *err);
+
+/* ---------------------------------------------------------------- JSON (json.c)
+ *
+ * Strings returned are malloc'd (free() or mi_free()).  Parsers fill *err (MI_ERR_CONFIG) with
+ * the JSON path of the offending field, e.g. "$.environment[2]: expected string". */
+
+/* ExecutionResult JSON: the seed's fields, "resource_usage" and an "isolate" object. */
+char *mi_result_to_json(const mi_result *r, mi_error *err);
+int mi_result_from_json(const char *json, mi_result *r, mi_error *err);
+/* The same document plus "\n", streamed to f (a FILE * from <stdio.h>). */
+int mi_result_write_json(const mi_result *r, void *f, mi_error *err);
+/* IsolateConfig JSON over *c (which mi_config_init prepared): absent fields take the seed's
+ * defaults (128 MiB memory, 10 s CPU, 20 s wall, 1 process, 64 MiB files). */
+int mi_config_from_json(const char *json, mi_config *c, mi_error *err);
+char *mi_config_to_json(const mi_config *c, mi_error *err);
+
+/* Default output cap of a captured stream (bytes). */
+#define MI_DEFAULT_OUTPUT_LIMIT (16u * 1024 * 1024)
+
+/* ---------------------------------------------------------------- one-call API (api.c)
+ *
+ * mi_run_once: init box c->box_id, run c->argv, clean up.  0 when the sandbox did its job
+ * (the outcome is in *r; free it with mi_result_free), -1 with *err on a sandbox failure.
+ *
+ * mi_run_json: the ctypes-friendly entry point.  config_json is an IsolateConfig document (NULL or
+ * "" = the seed's defaults; a numeric instance_id selects the box id, else box 0); argv is a
+ * NULL-terminated array.  Output is always captured.  Returns a malloc'd ExecutionResult JSON
+ * (status "InternalError" with error_message on any failure; NULL only when out of memory);
+ * release it with mi_free.  Host configuration: MINI_ISOLATE_CONFIG (root only) or the default. */
+int mi_run_once(const mi_config *c, mi_result *r, mi_error *err);
+char *mi_run_json(const char *config_json, const char *const *argv);
+void mi_free(void *p);
 
 /* ---------------------------------------------------------------- output */
 

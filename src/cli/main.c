@@ -2,6 +2,7 @@
 #include "mini-isolate.h"
 #include "mi-build-config.h"
 #include "src/lib/cgroup.h"
+#include "src/lib/seccomp_policy.h"
 
 #include <errno.h>
 #include <fcntl.h>
@@ -12,18 +13,20 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/fsuid.h>
+#include <sys/prctl.h>
 #include <sys/signalfd.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
 enum cmd { CMD_NONE, CMD_INIT, CMD_RUN, CMD_CLEANUP, CMD_VERSION, CMD_HELP, CMD_PRINT_CG_ROOT,
-           CMD_CHECK_CONFIG, CMD_CHECK_ENV, CMD_LIST };
+           CMD_CHECK_CONFIG, CMD_CHECK_ENV, CMD_LIST, CMD_DUMP_CONFIG };
 
 enum {
     OPT_CG = 256, OPT_CG_MEM, OPT_CG_TIMING, OPT_NO_CG_TIMING, OPT_SHARE_NET, OPT_INHERIT_FDS,
     OPT_TTY_HACK, OPT_SPECIAL_FILES, OPT_STDERR_TO_STDOUT, OPT_CORE, OPT_WAIT, OPT_AS_UID,
     OPT_AS_GID, OPT_INIT, OPT_RUN, OPT_CLEANUP, OPT_VERSION, OPT_HELP, OPT_PRINT_CG_ROOT,
-    OPT_CHECK_CONFIG, OPT_CHECK_ENV,
+    OPT_CHECK_CONFIG, OPT_CHECK_ENV, OPT_JSON, OPT_CONFIG, OPT_DUMP_CONFIG, OPT_CHROOT,
+    OPT_OUTPUT_LIMIT, OPT_SYSCALLS, OPT_ALLOW_SYSCALLS,
 };
 
 static const struct option long_opts[] = {
@@ -69,6 +72,13 @@ static const struct option long_opts[] = {
     {"print-cg-root", no_argument, NULL, OPT_PRINT_CG_ROOT},
     {"check-config", no_argument, NULL, OPT_CHECK_CONFIG},
     {"check-environment", no_argument, NULL, OPT_CHECK_ENV},
+    {"json", no_argument, NULL, OPT_JSON},
+    {"config", required_argument, NULL, OPT_CONFIG},
+    {"dump-config", no_argument, NULL, OPT_DUMP_CONFIG},
+    {"chroot", required_argument, NULL, OPT_CHROOT},
+    {"output-limit", required_argument, NULL, OPT_OUTPUT_LIMIT},
+    {"syscalls", required_argument, NULL, OPT_SYSCALLS},
+    {"allow-syscalls", required_argument, NULL, OPT_ALLOW_SYSCALLS},
     {NULL, 0, NULL, 0},
 };
 
@@ -83,6 +93,7 @@ static const char usage_text[] =
     "    --check-environment Report what this host supports (also: check)\n"
     "    --print-cg-root     Print the control-group root in use\n"
     "    --check-config      Parse the configuration and exit\n"
+    "    --dump-config       Print the effective run configuration as IsolateConfig JSON\n"
     "    --version           Print the version\n"
     "    --help              Print this help\n"
     "\n"
@@ -119,10 +130,43 @@ static const char usage_text[] =
     "    --wait              Wait for a busy box instead of failing\n"
     "-x, --extra-time=<sec>  Kill only after this much CPU time (absolute)\n"
     "    --core=<size>       Core file size limit in KiB (default 0)\n"
-    "    --as-uid=<uid>, --as-gid=<gid>  (root) act for this user\n";
+    "    --as-uid=<uid>, --as-gid=<gid>  (root) act for this user\n"
+    "\n"
+    "Seed extensions (docs/verdicts.md):\n"
+    "    --json              Print the ExecutionResult as JSON on stdout; capture the program's\n"
+    "                        stdout/stderr that are not redirected with -o/-r\n"
+    "    --output-limit=<size>  Cap of each captured stream in KiB (default 16384); past it\n"
+    "                        the program is killed: FileSizeLimit\n"
+    "    --config=<file>     Read an IsolateConfig JSON document (later flags override it)\n"
+    "    --chroot=<dir>      Use a prepared directory, read-only, as the box's root\n"
+    "\n"
+    "Syscall policy (docs/security.md):\n"
+    "    --syscalls=<flags>  isolate's syscall_flags for this run: 1 keyrings, 2 AF_VSOCK,\n"
+    "                        4 file locks, 8 io_uring, 16 native architecture only;\n"
+    "                        0 = no filter at all (default: config syscall_flags, 65535)\n"
+    "    --allow-syscalls=<name,...>  Allow only these syscalls (plus sendmsg, close, execve,\n"
+    "                        exit, exit_group, rt_sigreturn); any other is a SecurityViolation\n";
 
 static int silent, verbose;
 static int meta_fd = -1;
+static bool json_out;
+
+/* --json: a failure before anything ran is still an ExecutionResult (InternalError). */
+static void print_error_json(const char *msg)
+{
+    mi_result r;
+    mi_result_init(&r);
+    r.status = MI_STATUS_INTERNAL_ERROR;
+    r.error_message = strdup(msg);
+    snprintf(r.isolate_status, sizeof r.isolate_status, "XX");
+    snprintf(r.message, sizeof r.message, "%s", msg);
+    mi_error e;
+    char *j = mi_result_to_json(&r, &e);
+    if (j)
+        printf("%s\n", j);
+    free(j);
+    mi_result_free(&r);
+}
 
 static __attribute__((noreturn)) void usage_error(const char *fmt, ...)
 {
@@ -141,6 +185,8 @@ static __attribute__((noreturn)) void die(const char *msg)
         mi_error e;
         mi_meta_write_error(meta_fd, msg, &e);
     }
+    if (json_out)
+        print_error_json(msg);
     fprintf(stderr, "%s\n", msg);
     exit(2);
 }
@@ -267,10 +313,145 @@ static const char *subcommand_word(const char *w, enum cmd *c)
     return NULL;
 }
 
+/* --config=FILE: read as the caller (a setuid caller must not read files it could not), parse
+ * over cfg.  A wrong document is a usage error naming the file and the JSON path (exit 2). */
+static void load_json_config(mi_config *c, const char *path)
+{
+    setfsgid(getgid());
+    setfsuid(getuid());
+    FILE *f = fopen(path, "re");
+    int e = errno;
+    setfsuid(geteuid());
+    setfsgid(getegid());
+    if (!f) {
+        fprintf(stderr, "Cannot read config %s: %s\n", path, strerror(e));
+        exit(2);
+    }
+    char *text = NULL;
+    size_t len = 0, cap = 0;
+    for (;;) {
+        if (len + 4096 + 1 > cap) {
+            cap = cap ? cap * 2 : 8192;
+            if (cap > (64u << 20) || !(text = realloc(text, cap))) {
+                fprintf(stderr, "Config %s is too large\n", path);
+                exit(2);
+            }
+        }
+        size_t n = fread(text + len, 1, 4096, f);
+        len += n;
+        if (n == 0)
+            break;
+    }
+    text[len] = 0;
+    fclose(f);
+    mi_error err;
+    if (strlen(text) != len || mi_config_from_json(text, c, &err) < 0) {
+        fprintf(stderr, "Config %s: %s\n", path, strlen(text) != len ? "NUL byte in file" : err.msg);
+        exit(2);
+    }
+    free(text);
+}
+
+/* Options that the JSON config depends on or provides are applied first, so that every other
+ * flag overrides the document: --cg (the memory limit becomes the box's cgroup limit) and
+ * --config itself. */
+static void prescan(int argc, char **argv, mi_config *c)
+{
+    const char *config = NULL;
+    opterr = 0;
+    for (;;) {
+        int o = getopt_long(argc, argv, "+:b:c:d:DeE:f:i:k:m:M:n:o:p::q:r:st:vw:x:", long_opts,
+                            NULL);
+        if (o == -1) {
+            enum cmd sc;
+            if (optind < argc && subcommand_word(argv[optind], &sc)) {
+                optind++;
+                continue;
+            }
+            break;
+        }
+        if (o == OPT_CG)
+            c->cg = true;
+        else if (o == OPT_CONFIG)
+            config = optarg;
+    }
+    optind = 0; /* glibc: start over */
+    if (config)
+        load_json_config(c, config);
+}
+
+/* The caller's environment, kept aside when running setuid (see sanitize_env). */
+static char **caller_env;
+
+static const char *caller_getenv(const char *name)
+{
+    size_t n = strlen(name);
+    for (char **e = caller_env; e && *e; e++)
+        if (!strncmp(*e, name, n) && (*e)[n] == '=')
+            return *e + n + 1;
+    return NULL;
+}
+
+/* Setuid: the caller controls our environment, and the root keeper must not be steered by it
+ * (locale, TZ, malloc tuning, ... beyond what glibc's secure mode removes).  main() moves it aside
+ * and clears it first thing; here the program's environment is rebuilt from the copy: -E VAR
+ * (inherit) gets its value now, and -e becomes explicit rules placed before the -E rules. */
+static void resolve_env(mi_config *c)
+{
+    if (!caller_env)
+        return;
+    for (size_t i = 0; i < c->n_env; i++)
+        if (!c->env[i].value) {
+            const char *v = caller_getenv(c->env[i].name);
+            c->env[i].value = dup_or_die(v ? v : "");
+        }
+    if (!c->full_env)
+        return;
+    size_t n = 0;
+    for (char **e = caller_env; *e; e++)
+        n++;
+    mi_env_rule *r = calloc(n + c->n_env + 1, sizeof *r);
+    if (!r)
+        die("Out of memory");
+    size_t k = 0;
+    for (char **e = caller_env; *e; e++) {
+        char *eq = strchr(*e, '=');
+        if (!eq || eq == *e)
+            continue;
+        r[k].name = strndup(*e, (size_t)(eq - *e));
+        r[k].value = dup_or_die(eq + 1);
+        if (!r[k].name)
+            die("Out of memory");
+        k++;
+    }
+    memcpy(r + k, c->env, c->n_env * sizeof *r);
+    free(c->env);
+    c->env = r;
+    c->n_env += k;
+    c->full_env = false;
+}
+
 int main(int argc, char **argv)
 {
-    mi_config cfg;
+    /* Static: reachable until exit() on every path (usage errors and die() exit directly). */
+    static mi_config cfg;
     mi_error err;
+    /* No core dump of, and no ptrace or /proc/PID/mem access by the caller's uid to, a root
+     * process that holds box state (when setuid, the caller's uid is ours as the real uid). */
+    prctl(PR_SET_DUMPABLE, 0, 0, 0, 0);
+    if (getuid() != geteuid() || getgid() != getegid()) {
+        extern char **environ;
+        size_t n = 0;
+        for (char **e = environ; e && *e; e++)
+            n++;
+        caller_env = calloc(n + 1, sizeof *caller_env);
+        if (!caller_env)
+            return 2;
+        for (size_t i = 0; i < n; i++)
+            caller_env[i] = dup_or_die(environ[i]);
+        clearenv();
+        setenv("PATH", "/usr/sbin:/usr/bin:/sbin:/bin", 1);
+    }
     if (mi_config_init(&cfg, &err) < 0) {
         fprintf(stderr, "%s\n", err.msg);
         return 2;
@@ -279,6 +460,7 @@ int main(int argc, char **argv)
     bool wait = false, as_uid_set = false, as_gid_set = false, cg_option = false;
     uid_t as_uid = 0;
     gid_t as_gid = 0;
+    prescan(argc, argv, &cfg);
     opterr = 0;
     for (;;) {
         int o = getopt_long(argc, argv, "+:b:c:d:DeE:f:i:k:m:M:n:o:p::q:r:st:vw:x:", long_opts,
@@ -405,6 +587,7 @@ int main(int argc, char **argv)
             break;
         case OPT_WAIT:
             wait = true;
+            cfg.wait_for_lock = true;
             break;
         case OPT_AS_UID:
             as_uid = (uid_t)num(optarg, "--as-uid");
@@ -422,6 +605,38 @@ int main(int argc, char **argv)
         case OPT_PRINT_CG_ROOT: set_cmd(&cmd, CMD_PRINT_CG_ROOT); break;
         case OPT_CHECK_CONFIG: set_cmd(&cmd, CMD_CHECK_CONFIG); break;
         case OPT_CHECK_ENV: set_cmd(&cmd, CMD_CHECK_ENV); break;
+        case OPT_DUMP_CONFIG: set_cmd(&cmd, CMD_DUMP_CONFIG); break;
+        case OPT_JSON:
+            json_out = true;
+            cfg.capture_output = true;
+            break;
+        case OPT_CONFIG:
+            break; /* applied by prescan() */
+        case OPT_CHROOT:
+            if (optarg[0] != '/')
+                usage_error("--chroot needs an absolute path");
+            free(cfg.chroot_dir);
+            cfg.chroot_dir = dup_or_die(optarg);
+            break;
+        case OPT_SYSCALLS: {
+            uint64_t f = num(optarg, "--syscalls");
+            if (f > 0xffff)
+                usage_error("--syscalls must be in 0..65535");
+            cfg.syscall_flags = (uint32_t)f;
+            cfg.has_syscall_flags = true;
+            break;
+        }
+        case OPT_ALLOW_SYSCALLS:
+            if (mi_seccomp_parse_list(&cfg, optarg, &err) < 0)
+                usage_error("%s", err.msg);
+            break;
+        case OPT_OUTPUT_LIMIT: {
+            uint64_t kib = num(optarg, "--output-limit");
+            if (kib > UINT64_MAX / 2048)
+                usage_error("--output-limit is too large");
+            cfg.output_limit = kib * 1024;
+            break;
+        }
         case ':':
             usage_error("Option %s requires an argument", argv[optind - 1]);
         default:
@@ -454,13 +669,26 @@ int main(int argc, char **argv)
 
     /* The configuration file.  The override variable is honoured only for a real root caller:
      * a setuid caller could otherwise point box_root at a directory of its choice. */
+#ifdef MI_TEST_CONFIG_PATH
+    /* Only the setuid test binary (tests/meson.build): a compiled-in path the test controls. */
+    const char *cfg_path = MI_TEST_CONFIG_PATH;
+#else
     const char *cfg_path = MI_CONFIG_PATH;
+#endif
     const char *env_path = getenv("MINI_ISOLATE_CONFIG");
     if (env_path && *env_path && getuid() == 0)
         cfg_path = env_path;
     if (access(cfg_path, F_OK) == 0 || cfg_path == env_path) {
         if (mi_host_config_load(&cfg.host, cfg_path, &err) < 0)
             die(err.msg);
+    }
+    if (cmd == CMD_DUMP_CONFIG) {
+        char *j = mi_config_to_json(&cfg, &err);
+        if (!j)
+            die(err.msg);
+        printf("%s\n", j);
+        free(j);
+        return 0;
     }
     if (cmd == CMD_CHECK_CONFIG) {
         if (verbose >= 2)
@@ -518,6 +746,7 @@ int main(int argc, char **argv)
             die("Out of memory");
         for (size_t i = 0; i < cfg.argc; i++)
             cfg.argv[i] = dup_or_die(argv[optind + (int)i]);
+        resolve_env(&cfg);
         cfg.signal_fd = signal_setup();
         if (cfg.signal_fd < 0)
             die("Cannot set up signal handling");
@@ -533,6 +762,8 @@ int main(int argc, char **argv)
             die(err.msg);
         }
         if (meta_fd >= 0 && mi_meta_write(meta_fd, &r, &err) < 0)
+            fprintf(stderr, "%s\n", err.msg);
+        if (json_out && mi_result_write_json(&r, stdout, &err) < 0)
             fprintf(stderr, "%s\n", err.msg);
         print_status(&r);
         if (verbose)

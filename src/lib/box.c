@@ -19,6 +19,7 @@
 #include <string.h>
 #include <sys/file.h>
 #include <sys/stat.h>
+#include <sys/sysmacros.h>
 #include <unistd.h>
 
 struct box_state {
@@ -143,7 +144,7 @@ int mi_box_init(const mi_config *c, char *dir_out, size_t len, mi_error *err)
         if (mi_cg_detect(c->host.cg_root, &lay, err) < 0)
             return -1;
     }
-    int lock = lock_box(c, true, err);
+    int lock = lock_box(c, c->wait_for_lock, err);
     if (lock < 0)
         return -1;
     int rc = 0;
@@ -194,7 +195,7 @@ int mi_box_cleanup(const mi_config *c, mi_error *err)
     char dir[4096];
     if (mi_box_path(c, dir, sizeof dir, err) < 0)
         return -1;
-    int lock = lock_box(c, true, err);
+    int lock = lock_box(c, c->wait_for_lock, err);
     if (lock < 0)
         return -1;
     struct box_state s = {0};
@@ -249,7 +250,7 @@ int mi_box_run(const mi_config *c, bool wait_for_lock, mi_result *r, mi_error *e
         return mi_fail(err, MI_ERR_USAGE, EINVAL, "No program to run");
     if (mi_box_path(c, dir, sizeof dir, err) < 0)
         return -1;
-    int lock = lock_box(c, wait_for_lock, err);
+    int lock = lock_box(c, wait_for_lock || c->wait_for_lock, err);
     if (lock < 0)
         return -1;
     int rc = 0;
@@ -264,8 +265,14 @@ int mi_box_run(const mi_config *c, bool wait_for_lock, mi_result *r, mi_error *e
     if (rc == 0 && s.cg != c->cg)
         rc = mi_fail(err, MI_ERR_USAGE, EINVAL,
                      "This box was initialized with an incompatible control group mode");
-    uid_t box_uid = c->host.first_uid + c->box_id;
-    gid_t box_gid = c->host.first_gid + c->box_id;
+    uid_t box_uid = mi_run_uid(c);
+    gid_t box_gid = mi_run_gid(c);
+    /* A chosen uid/gid hands the box (and the program) to any host identity: only root may ask,
+     * never for root itself (a setuid caller would otherwise own or act as other users). */
+    if (rc == 0 && (c->has_box_uid || c->has_box_gid) &&
+        (c->caller_uid != 0 || getuid() != 0 || box_uid == 0 || box_gid == 0))
+        rc = mi_fail(err, MI_ERR_USAGE, EPERM,
+                     "uid/gid overrides need a root caller and must not be 0");
     int boxdirfd = -1;
     if (rc == 0 && (boxdirfd = openat(bfd, "box", O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC)) < 0)
         rc = mi_fail_errno(err, MI_ERR_IO, errno, "Cannot open %s/box", dir);
@@ -299,6 +306,31 @@ int mi_box_run(const mi_config *c, bool wait_for_lock, mi_result *r, mi_error *e
     return rc;
 }
 
+/* Is the lock file locked?  Read from /proc/locks rather than by trying the lock: even a
+ * shared trial lock would make a concurrent --run fail with "in use". */
+static bool lock_held(const struct stat *st)
+{
+    FILE *f = fopen("/proc/locks", "re");
+    if (!f)
+        return false;
+    char line[256];
+    bool held = false;
+    while (!held && fgets(line, sizeof line, f)) {
+        unsigned maj, min;
+        unsigned long long ino;
+        char *p = strstr(line, "FLOCK");
+        if (!p)
+            continue;
+        /* "1: FLOCK  ADVISORY  WRITE 1234 fd:01:123456 0 EOF" (device in hex) */
+        for (char *tok = strtok(p, " "); tok; tok = strtok(NULL, " "))
+            if (sscanf(tok, "%x:%x:%llu", &maj, &min, &ino) == 3 && ino == st->st_ino &&
+                makedev(maj, min) == st->st_dev)
+                held = true;
+    }
+    fclose(f);
+    return held;
+}
+
 int mi_box_list(const mi_host_config *h, mi_box_info **out, size_t *n, mi_error *err)
 {
     *out = NULL;
@@ -328,13 +360,10 @@ int mi_box_list(const mi_host_config *h, mi_box_info **out, size_t *n, mi_error 
         info.owner = s.owner;
         info.cg = s.cg;
         char lp[4200];
-        if (mi_snprintf(lp, sizeof lp, "%s/%s", h->lock_root, de->d_name) == 0) {
-            int lfd = open(lp, O_RDONLY | O_CLOEXEC | O_NOFOLLOW);
-            if (lfd >= 0) {
-                info.in_use = flock(lfd, LOCK_SH | LOCK_NB) < 0 && errno == EWOULDBLOCK;
-                close(lfd);
-            }
-        }
+        struct stat lst;
+        if (mi_snprintf(lp, sizeof lp, "%s/%s", h->lock_root, de->d_name) == 0 &&
+            lstat(lp, &lst) == 0)
+            info.in_use = lock_held(&lst);
         mi_box_info *nb = realloc(*out, (*n + 1) * sizeof *nb);
         if (!nb) {
             rc = mi_fail(err, MI_ERR_IO, ENOMEM, "out of memory");

@@ -1,6 +1,7 @@
 /* Control groups: host detection, dispatch to the v1/v2 backends, shared helpers and the
  * --check-environment report.  See cgroup.h for the life of a box cgroup. */
 #include "cgroup.h"
+#include "seccomp_policy.h"
 #include "internal.h"
 
 #include <errno.h>
@@ -441,7 +442,7 @@ static const struct feature features[] = {
     {"memory.peak", "memory.peak", 5019, "cg-mem is not reported in v2 mode; kernel >= 5.19"},
     {"memory.peak reset", NULL, 6012,
      "nothing: every run gets a fresh cgroup, so memory.peak is per run anyway"},
-    {"pids.peak", "pids.peak", 6002, "nothing (informational only)"},
+    {"pids.peak", "pids.peak", 6001, "nothing (informational only)"},
 };
 
 static void report_features(FILE *out, const mi_cg_layout *lay, int kver)
@@ -458,7 +459,12 @@ static void report_features(FILE *out, const mi_cg_layout *lay, int kver)
         mi_snprintf(probe, sizeof probe, "%s/mini-isolate-probe-%d", parent, (int)getpid()) == 0 &&
         mkdir(probe, 0700) < 0)
         probe[0] = 0;
-    const char *how = probe[0] ? "probed" : "by kernel version";
+    /* A delegated cg_root offering memory and pids has the same interface files as a box
+     * group: look there (read-only) when no probe group could be made. */
+    const char *look = probe[0] ? probe : NULL;
+    if (!look && lay->version == MI_CG_V2 && !lay->v2_owned)
+        look = lay->v2_root;
+    const char *how = probe[0] ? "probed" : look ? "seen in cg_root" : "by kernel version";
 
     long r = syscall(SYS_clone3, NULL, (size_t)0);
     int e = r < 0 ? errno : 0;
@@ -472,8 +478,8 @@ static void report_features(FILE *out, const mi_cg_layout *lay, int kver)
     for (size_t i = 0; i < sizeof features / sizeof features[0]; i++) {
         const struct feature *f = &features[i];
         bool yes;
-        if (probe[0] && f->file)
-            yes = file_exists(probe, f->file);
+        if (look && f->file)
+            yes = file_exists(look, f->file);
         else if (probe[0]) {
             /* The reset is a write to memory.peak; older kernels refuse it with EINVAL. */
             char mp[4300];
@@ -481,17 +487,18 @@ static void report_features(FILE *out, const mi_cg_layout *lay, int kver)
                   mi_write_file(mp, "reset\n") == 0;
         } else
             yes = kver >= f->version;
-        fprintf(out, "  %s: %s (%s)%s", f->name, yes ? "yes" : "no", how,
+        fprintf(out, "  %s: %s (%s)%s", f->name, yes ? "yes" : "no",
+                look && f->file ? how : probe[0] ? "probed" : "by kernel version",
                 lay->version == MI_CG_V1 ? ", v2 backend only" : "");
         if (!yes && lay->version != MI_CG_V1)
             fprintf(out, "; missing means: %s", f->missing);
         fputc('\n', out);
     }
     if (lay->version == MI_CG_V2) {
-        if (!probe[0])
-            fprintf(out, "  memory.swap.max: unknown (memory/pids not yet enabled in %s; "
+        if (!look)
+            fprintf(out, "  swap accounting: unknown (memory/pids not yet enabled in %s; "
                          "they are at the first --init --cg)\n", parent);
-        else if (file_exists(probe, "memory.swap.max"))
+        else if (file_exists(look, "memory.swap.max"))
             fprintf(out, "  swap accounting: yes (memory.swap.max is set to 0: swap cannot "
                          "extend --cg-mem)\n");
         else
@@ -603,6 +610,7 @@ int mi_cg_check_environment(const mi_host_config *h, FILE *out)
                 mode == 2 ? " (this process already runs under a filter, e.g. a container's: "
                             "syscalls it blocks are unavailable to boxes too)"
                           : "");
+    mi_seccomp_report(out);
 
     if (ok == 0)
         fprintf(out, "\nResult: --cg can work on this host (cgroup v%d backend)\n",

@@ -45,6 +45,7 @@ int mi_config_init(mi_config *c, mi_error *err)
     c->open_files = 1024;
     c->processes = 1;
     c->signal_fd = -1;
+    c->output_limit = MI_DEFAULT_OUTPUT_LIMIT;
     c->dirs = calloc(sizeof default_dirs / sizeof default_dirs[0], sizeof *c->dirs);
     if (!c->dirs)
         return mi_fail(err, MI_ERR_CONFIG, ENOMEM, "out of memory");
@@ -77,6 +78,11 @@ void mi_config_free(mi_config *c)
     for (size_t i = 0; i < c->argc; i++)
         free(c->argv[i]);
     free(c->argv);
+    free(c->instance_id);
+    free(c->chroot_dir);
+    for (size_t i = 0; i < c->n_allowed_syscalls; i++)
+        free(c->allowed_syscalls[i]);
+    free(c->allowed_syscalls);
     memset(c, 0, sizeof *c);
     c->signal_fd = -1;
 }

@@ -23,6 +23,7 @@
 struct walk {
     int topfd;
     dev_t dev;
+    uint64_t mnt_id; /* mount id of the tree's top, 0 if the kernel cannot tell */
     unsigned long flat_seq;
     bool again; /* something was moved to the top and needs another pass */
     mi_error *err;
@@ -43,6 +44,40 @@ static int flatten(struct walk *w, int dirfd, const char *name)
     return 0;
 }
 
+/* A DIR stream over a dup of dirfd.  The dup shares the file offset with dirfd, so a
+ * directory that was already read to the end (the hand-over walk, an earlier pass) would list
+ * as empty: rewind it, or the hand-back after a run would silently skip every file. */
+static DIR *open_dir_stream(int dirfd)
+{
+    int dupfd = dup(dirfd);
+    DIR *d = dupfd >= 0 ? fdopendir(dupfd) : NULL;
+    if (!d && dupfd >= 0)
+        close(dupfd);
+    if (d)
+        rewinddir(d);
+    return d;
+}
+
+/* Mount id of dirfd/name (name "" = dirfd itself), 0 if unknown (kernel < 5.8). */
+static uint64_t mount_id(int dirfd, const char *name)
+{
+    struct statx sx;
+    if (statx(dirfd, name, AT_SYMLINK_NOFOLLOW | AT_NO_AUTOMOUNT | (*name ? 0 : AT_EMPTY_PATH),
+              STATX_MNT_ID, &sx) < 0 || !(sx.stx_mask & STATX_MNT_ID))
+        return 0;
+    return sx.stx_mnt_id;
+}
+
+/* Is dirfd/name on another mount than the tree's top?  st_dev alone misses a bind mount of a
+ * directory of the same file system (a bind of a host directory under /tmp into a box under
+ * /tmp): "rm -rf" of the box would then empty the host directory.  The mount id catches it. */
+static bool other_mount(const struct walk *w, int dirfd, const char *name, const struct stat *st)
+{
+    if (st->st_dev != w->dev)
+        return true;
+    return w->mnt_id != 0 && mount_id(dirfd, name) != w->mnt_id;
+}
+
 static int open_subdir(int dirfd, const char *name)
 {
     return openat(dirfd, name, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
@@ -51,13 +86,9 @@ static int open_subdir(int dirfd, const char *name)
 /* Remove everything inside dirfd. */
 static int rm_contents(struct walk *w, int dirfd, int depth)
 {
-    int dupfd = dup(dirfd);
-    DIR *d = dupfd >= 0 ? fdopendir(dupfd) : NULL;
-    if (!d) {
-        if (dupfd >= 0)
-            close(dupfd);
+    DIR *d = open_dir_stream(dirfd);
+    if (!d)
         return mi_fail_errno(w->err, MI_ERR_IO, errno, "Cannot read directory");
-    }
     int rc = 0;
     struct dirent *de;
     while (rc == 0 && (errno = 0, de = readdir(d))) {
@@ -76,7 +107,7 @@ static int rm_contents(struct walk *w, int dirfd, int depth)
                 rc = mi_fail_errno(w->err, MI_ERR_IO, errno, "Cannot remove %s", n);
             continue;
         }
-        if (st.st_dev != w->dev) {
+        if (other_mount(w, dirfd, n, &st)) {
             rc = mi_fail(w->err, MI_ERR_IO, EXDEV,
                          "Refusing to remove %s: another file system is mounted there", n);
             break;
@@ -115,13 +146,14 @@ int mi_tree_remove(int parentfd, const char *name, mi_error *err)
             return mi_fail_errno(err, MI_ERR_IO, errno, "Cannot remove %s", name);
         return 0;
     }
-    if (st.st_dev != pst.st_dev)
+    struct walk pw = {.dev = pst.st_dev, .mnt_id = mount_id(parentfd, "")};
+    if (other_mount(&pw, parentfd, name, &st))
         return mi_fail(err, MI_ERR_IO, EXDEV, "Refusing to remove %s: it is a mount point", name);
     int fd = open_subdir(parentfd, name);
     if (fd < 0)
         return mi_fail_errno(err, MI_ERR_IO, errno, "Cannot open %s", name);
     fchmod(fd, 0700);
-    struct walk w = {.topfd = fd, .dev = st.st_dev, .err = err};
+    struct walk w = {.topfd = fd, .dev = st.st_dev, .mnt_id = pw.mnt_id, .err = err};
     int rc;
     do {
         w.again = false;
@@ -153,13 +185,9 @@ static int chown_entry(struct chown_walk *c, int dirfd, const char *name, const 
 
 static int chown_contents(struct chown_walk *c, int dirfd, int depth)
 {
-    int dupfd = dup(dirfd);
-    DIR *d = dupfd >= 0 ? fdopendir(dupfd) : NULL;
-    if (!d) {
-        if (dupfd >= 0)
-            close(dupfd);
+    DIR *d = open_dir_stream(dirfd);
+    if (!d)
         return mi_fail_errno(c->w.err, MI_ERR_IO, errno, "Cannot read directory");
-    }
     int rc = 0;
     struct dirent *de;
     while (rc == 0 && (errno = 0, de = readdir(d))) {
@@ -181,7 +209,7 @@ static int chown_contents(struct chown_walk *c, int dirfd, int depth)
                     rc = mi_fail_errno(c->w.err, MI_ERR_IO, errno, "Cannot remove %s", n);
             } else
                 rc = chown_entry(c, dirfd, n, &st);
-        } else if (st.st_dev != c->w.dev) {
+        } else if (other_mount(&c->w, dirfd, n, &st)) {
             rc = mi_fail(c->w.err, MI_ERR_IO, EXDEV, "Refusing to enter %s: a mount point", n);
         } else if (depth >= MAX_DEPTH) {
             /* Pathological nesting: give nothing back of it. */
@@ -209,7 +237,8 @@ int mi_tree_chown(int dirfd, uid_t from_uid, uid_t to_uid, gid_t to_gid, bool ke
     struct stat st;
     if (fstat(dirfd, &st) < 0)
         return mi_fail_errno(err, MI_ERR_IO, errno, "Cannot stat box directory");
-    struct chown_walk c = {.w = {.topfd = dirfd, .dev = st.st_dev, .err = err},
+    struct chown_walk c = {.w = {.topfd = dirfd, .dev = st.st_dev,
+                                 .mnt_id = mount_id(dirfd, ""), .err = err},
                            .from = from_uid, .to = to_uid, .gid = to_gid,
                            .keep_special = keep_special};
     if (st.st_uid == from_uid && fchown(dirfd, to_uid, to_gid) < 0)

@@ -23,6 +23,7 @@ int mi_host_config_defaults(mi_host_config *h, mi_error *err)
     h->first_uid = 60000;
     h->first_gid = 60000;
     h->num_boxes = 1000;
+    h->syscall_flags = MI_SYSCALLS_DEFAULT;
     if (!h->box_root || !h->lock_root || !h->cg_root) {
         mi_host_config_free(h);
         return mi_fail(err, MI_ERR_CONFIG, ENOMEM, "out of memory");
@@ -112,6 +113,8 @@ int mi_host_config_load(mi_host_config *h, const char *path, mi_error *err)
             rc = set_u32(&h->first_gid, val, 1, UINT32_MAX - 1, path, line, key, err);
         else if (!strcmp(key, "num_boxes"))
             rc = set_u32(&h->num_boxes, val, 1, INT32_MAX, path, line, key, err);
+        else if (!strcmp(key, "syscall_flags"))
+            rc = set_u32(&h->syscall_flags, val, 0, 0xffff, path, line, key, err);
         else
             rc = mi_fail(err, MI_ERR_CONFIG, EINVAL,
                          "Error in config file %s, line %d: unknown key '%s'", path, line, key);

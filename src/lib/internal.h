@@ -26,4 +26,15 @@ char *mi_strdup(const char *s); /* NULL-safe; aborts nothing: returns NULL on EN
 
 double mi_now_monotonic(void);
 
+/* The uid/gid the program runs as: the box's own (first_uid + box id) unless the config's uid/gid
+ * override it (root callers only, checked by mi_box_run). */
+static inline uid_t mi_run_uid(const mi_config *c)
+{
+    return c->has_box_uid ? c->box_uid : (uid_t)(c->host.first_uid + c->box_id);
+}
+static inline gid_t mi_run_gid(const mi_config *c)
+{
+    return c->has_box_gid ? c->box_gid : (gid_t)(c->host.first_gid + c->box_id);
+}
+
 #endif

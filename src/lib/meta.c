@@ -94,6 +94,15 @@ int mi_meta_write(int fd, const mi_result *r, mi_error *err)
             put_message(&b, r->message);
         }
     }
+    /* New keys, only at the end (clients split at the first ':' and skip keys they do not
+     * know): the seed's status and, when there is one, its reason on one line. */
+    put(&b, "verdict:%s\n", mi_status_name(r->status));
+    if (r->error_message) {
+        put(&b, "verdict-message:");
+        for (const char *p = r->error_message; *p; p++)
+            put(&b, "%c", *p == '\n' || *p == '\r' ? ' ' : *p);
+        put(&b, "\n");
+    }
     return flush(fd, &b, err);
 }
 

@@ -202,6 +202,56 @@ static int mount_fs(int rootfd, const mi_dir_rule *r, int targetfd, mi_error *er
     return rc;
 }
 
+/* /proc of the box shows the host's kernel, not only the box: like container runtimes' masked and
+ * read-only paths, files that reveal kernel addresses, host keys, timers of every process or the
+ * kernel log get /dev/null bound over them, and the directories through which root tunes the
+ * host kernel are read-only (the box user cannot write them anyway; this keeps it so even if a
+ * kernel bug grants root in the box).  `procfd` is the freshly mounted /proc. */
+static int mask_proc(int procfd, const char *inside, mi_error *err)
+{
+    static const char *const masked[] = {"kallsyms", "kcore", "kmsg", "keys", "key-users",
+                                         "timer_list", "timer_stats", "sched_debug",
+                                         "latency_stats", "sysrq-trigger", "vmallocinfo",
+                                         "modules", "config.gz"};
+    static const char *const readonly[] = {"sys", "irq", "bus", "fs", "acpi", "scsi", "asound",
+                                           "sysvipc"};
+    int rc = 0;
+    for (size_t i = 0; rc == 0 && i < sizeof masked / sizeof masked[0]; i++) {
+        int t = openat2_path(procfd, masked[i], O_PATH | O_NOFOLLOW,
+                             RESOLVE_BENEATH | RESOLVE_NO_SYMLINKS);
+        if (t < 0)
+            continue; /* not on this kernel */
+        int null = open_tree(AT_FDCWD, "/dev/null", OPEN_TREE_CLONE | OPEN_TREE_CLOEXEC);
+        /* nosuid everywhere, and read-only: the mask is not a way to write to /dev/null's
+         * mount either (dev stays allowed so that reading it gives EOF, not EACCES). */
+        struct mount_attr na = {.attr_set = MOUNT_ATTR_RDONLY | MOUNT_ATTR_NOSUID |
+                                            MOUNT_ATTR_NOEXEC};
+        if (null < 0 || mount_setattr(null, "", AT_EMPTY_PATH, &na, sizeof na) < 0 ||
+            move_mount(null, "", t, "", MOVE_MOUNT_F_EMPTY_PATH | MOVE_MOUNT_T_EMPTY_PATH) < 0)
+            rc = mi_fail_errno(err, MI_ERR_IO, errno, "Cannot mask /%s/%s", inside, masked[i]);
+        if (null >= 0)
+            close(null);
+        close(t);
+    }
+    for (size_t i = 0; rc == 0 && i < sizeof readonly / sizeof readonly[0]; i++) {
+        int t = openat2_path(procfd, readonly[i], O_PATH | O_NOFOLLOW | O_DIRECTORY,
+                             RESOLVE_BENEATH | RESOLVE_NO_SYMLINKS);
+        if (t < 0)
+            continue;
+        int b = open_tree(t, "", OPEN_TREE_CLONE | OPEN_TREE_CLOEXEC | AT_EMPTY_PATH);
+        struct mount_attr ma = {.attr_set = MOUNT_ATTR_RDONLY | MOUNT_ATTR_NOSUID |
+                                            MOUNT_ATTR_NODEV | MOUNT_ATTR_NOEXEC};
+        if (b < 0 || mount_setattr(b, "", AT_EMPTY_PATH, &ma, sizeof ma) < 0 ||
+            move_mount(b, "", t, "", MOVE_MOUNT_F_EMPTY_PATH | MOVE_MOUNT_T_EMPTY_PATH) < 0)
+            rc = mi_fail_errno(err, MI_ERR_IO, errno, "Cannot make /%s/%s read-only", inside,
+                               readonly[i]);
+        if (b >= 0)
+            close(b);
+        close(t);
+    }
+    return rc;
+}
+
 /* Opens the source of a bind rule.  "./x" is relative to the box directory, whose box/ part the
  * previous run wrote: resolve beneath it without symlinks, or a planted link would bind any host
  * path into the box.  Absolute paths are the operator's own; they are opened with the caller's
@@ -214,11 +264,59 @@ static int open_source(const mi_config *c, int boxfd, const char *out)
     setfsgid(c->caller_gid);
     setfsuid(c->caller_uid);
     int fd = openat2_path(AT_FDCWD, out, O_PATH, RESOLVE_NO_MAGICLINKS);
+    /* O_PATH needs only search permission on the parents: also require that the caller could
+     * read the source itself, or a setuid caller could bind a directory it cannot list (its
+     * contents would then be one chmod-mistake away from the box). */
+    if (fd >= 0 && faccessat(fd, "", R_OK, AT_EMPTY_PATH | AT_EACCESS) < 0) {
+        int e2 = errno;
+        close(fd);
+        fd = -1;
+        errno = e2;
+    }
     int e = errno;
     setfsuid(0);
     setfsgid(0);
     errno = e;
     return fd;
+}
+
+/* ---- chroot_dir (--chroot): a prepared directory as the box's root ----
+ * The directory is bound read-only, nosuid and nodev, recursively, as the new root instead of the
+ * tmpfs; the rules then mount /box, /tmp, /proc, /dev (and any -d rule) onto mount points that
+ * must already exist in it: nothing is ever created in the operator's directory.  The default
+ * rules that bind the host's /bin, /lib, /lib64 and /usr are skipped (the directory brings its
+ * own).  It is opened with the caller's fs uid/gid like any absolute rule source. */
+static bool chroot_skips(const mi_config *c, const mi_dir_rule *r)
+{
+    static const char *const system_dirs[] = {"bin", "lib", "lib64", "usr"};
+    if (!c->chroot_dir || (r->flags & (MI_DIR_FS | MI_DIR_TMP)) || !r->outside)
+        return false;
+    for (size_t i = 0; i < sizeof system_dirs / sizeof system_dirs[0]; i++)
+        if (!strcmp(r->inside, system_dirs[i]) && r->outside[0] == '/' &&
+            !strcmp(r->outside + 1, system_dirs[i]))
+            return true;
+    return false;
+}
+
+static int chroot_tree(const mi_config *c, int boxfd, mi_error *err)
+{
+    int src = open_source(c, boxfd, c->chroot_dir);
+    if (src < 0)
+        return mi_fail_errno(err, MI_ERR_IO, errno, "Cannot open chroot directory %s",
+                             c->chroot_dir);
+    int t = open_tree(src, "", OPEN_TREE_CLONE | OPEN_TREE_CLOEXEC | AT_EMPTY_PATH | AT_RECURSIVE);
+    int e = errno;
+    close(src);
+    if (t < 0)
+        return mi_fail_errno(err, MI_ERR_IO, e, "Cannot bind chroot directory %s", c->chroot_dir);
+    /* Read-only for the whole subtree: the box may not alter the operator's runtime. */
+    struct mount_attr ma = {.attr_set = MOUNT_ATTR_RDONLY | MOUNT_ATTR_NOSUID | MOUNT_ATTR_NODEV};
+    if (mount_setattr(t, "", AT_EMPTY_PATH | AT_RECURSIVE, &ma, sizeof ma) < 0) {
+        e = errno;
+        close(t);
+        return mi_fail_errno(err, MI_ERR_IO, e, "Cannot make %s read-only", c->chroot_dir);
+    }
+    return t;
 }
 
 int mi_mounts_setup(const mi_config *c, const char *box_dir, mi_error *err)
@@ -232,7 +330,7 @@ int mi_mounts_setup(const mi_config *c, const char *box_dir, mi_error *err)
     /* The new root is a small tmpfs attached at <box>/root (root-owned, outside /box), holding
      * only mount points. */
     static const char *const root_opts[] = {"mode", "0755", "size", "1m", "nr_inodes", "4096", NULL};
-    int m = fs_create("tmpfs", root_opts, err);
+    int m = c->chroot_dir ? chroot_tree(c, boxfd, err) : fs_create("tmpfs", root_opts, err);
     if (m < 0) {
         close(boxfd);
         return -1;
@@ -252,6 +350,8 @@ int mi_mounts_setup(const mi_config *c, const char *box_dir, mi_error *err)
         const mi_dir_rule *r = &c->dirs[i];
         src[i] = -1;
         bool is_file = false;
+        if (chroot_skips(c, r))
+            continue;
         if (r->flags & MI_DIR_TMP) {
             char name[4096], path[4200];
             if (mi_tmp_backing_name(r->inside, name, sizeof name) < 0 ||
@@ -275,7 +375,7 @@ int mi_mounts_setup(const mi_config *c, const char *box_dir, mi_error *err)
                 rc = mi_fail_errno(err, MI_ERR_IO, errno, "Cannot stat %s", r->outside);
             is_file = !S_ISDIR(st.st_mode);
         }
-        if (rc == 0)
+        if (rc == 0 && !c->chroot_dir)
             rc = mkdir_p(rootm, r->inside, is_file, err);
     }
     /* Pass 2: mount in rule order; targets are resolved inside the new root. */
@@ -287,12 +387,25 @@ int mi_mounts_setup(const mi_config *c, const char *box_dir, mi_error *err)
         int tgt = openat2_path(rootm, r->inside, O_PATH | O_NOFOLLOW,
                                RESOLVE_IN_ROOT | RESOLVE_NO_MAGICLINKS);
         if (tgt < 0) {
-            rc = mi_fail_errno(err, MI_ERR_IO, errno, "Cannot mount %s on /%s",
-                               r->outside ? r->outside : "tmp", r->inside);
+            rc = c->chroot_dir ? mi_fail_errno(err, MI_ERR_IO, errno,
+                                               "The chroot directory %s has no mount point /%s",
+                                               c->chroot_dir, r->inside)
+                               : mi_fail_errno(err, MI_ERR_IO, errno, "Cannot mount %s on /%s",
+                                               r->outside ? r->outside : "tmp", r->inside);
             break;
         }
-        if (is_fs)
+        if (is_fs) {
             rc = mount_fs(rootm, r, tgt, err);
+            if (rc == 0 && !strcmp(r->outside, "proc")) {
+                int procfd = openat2_path(rootm, r->inside, O_PATH | O_DIRECTORY,
+                                          RESOLVE_IN_ROOT | RESOLVE_NO_SYMLINKS);
+                rc = procfd < 0 ? mi_fail_errno(err, MI_ERR_IO, errno, "Cannot open /%s",
+                                                r->inside)
+                                : mask_proc(procfd, r->inside, err);
+                if (procfd >= 0)
+                    close(procfd);
+            }
+        }
         else {
             bool rec = !(r->flags & MI_DIR_NOREC);
             int t = open_tree(src[i], "", OPEN_TREE_CLONE | OPEN_TREE_CLOEXEC | AT_EMPTY_PATH |

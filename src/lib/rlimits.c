@@ -33,9 +33,11 @@ int mi_rlimits_apply(const mi_config *c, const char **which)
         /* Locked memory is never charged to a limit we control: none. */
         {RLIMIT_MEMLOCK, 0, true, "RLIMIT_MEMLOCK"},
         {RLIMIT_NOFILE, (rlim_t)c->open_files, c->open_files != 0, "RLIMIT_NOFILE"},
-        /* Per real uid; every box has its own uid, so this counts only this box. */
+        /* Per real uid; every box has its own uid, so this counts only this box.  With --cg the
+         * box cgroup's pids.max (same number, whole box) enforces it instead: RLIMIT_NPROC is
+         * checked first in fork and leaves no trace, so ProcessLimit could never be decided. */
         {RLIMIT_NPROC, c->processes == MI_UNLIMITED ? RLIM_INFINITY : (rlim_t)c->processes,
-         c->processes != MI_UNLIMITED, "RLIMIT_NPROC"},
+         c->processes != MI_UNLIMITED && !c->cg, "RLIMIT_NPROC"},
     };
     for (size_t i = 0; i < sizeof l / sizeof l[0]; i++) {
         if (!l[i].apply)

@@ -15,6 +15,7 @@
 #include "internal.h"
 #include "mounts.h"
 #include "rlimits.h"
+#include "seccomp_policy.h"
 #include "verdict.h"
 
 #include <errno.h>
@@ -42,7 +43,8 @@
 
 extern char **environ;
 
-enum { MSG_STARTED = 1, MSG_EXITED, MSG_ERROR };
+/* MSG_SECCOMP carries the syscall policy's user-notification listener (program -> keeper). */
+enum { MSG_STARTED = 1, MSG_EXITED, MSG_ERROR, MSG_SECCOMP };
 
 struct msg {
     int type;
@@ -68,7 +70,7 @@ static pid_t clone3_into(uint64_t flags, int *pidfd, int cgfd)
     return (pid_t)syscall(SYS_clone3, &a, sizeof a);
 }
 
-static void send_msg(int sk, const struct msg *m, int fd)
+static int send_msg(int sk, const struct msg *m, int fd)
 {
     struct iovec iov = {(void *)m, sizeof *m};
     union {
@@ -85,8 +87,10 @@ static void send_msg(int sk, const struct msg *m, int fd)
         cm->cmsg_len = CMSG_LEN(sizeof(int));
         memcpy(CMSG_DATA(cm), &fd, sizeof fd);
     }
-    while (sendmsg(sk, &mh, MSG_NOSIGNAL) < 0 && errno == EINTR)
+    ssize_t n;
+    while ((n = sendmsg(sk, &mh, MSG_NOSIGNAL)) < 0 && errno == EINTR)
         ;
+    return n == (ssize_t)sizeof *m ? 0 : -1;
 }
 
 static void send_error(int sk, const char *fmt, ...) MI_PRINTF(2, 3);
@@ -158,10 +162,10 @@ static int redirect(int target, const char *path, int flags)
 }
 
 static __attribute__((noreturn)) void program_main(const mi_config *c, const mi_cgroup *cg,
-                                                   bool attach, int sk)
+                                                   bool attach, int sk, const int cap_w[2])
 {
-    uid_t uid = c->host.first_uid + c->box_id;
-    gid_t gid = c->host.first_gid + c->box_id;
+    uid_t uid = mi_run_uid(c);
+    gid_t gid = mi_run_gid(c);
     const char *which = NULL;
     int r;
     if (attach && (r = mi_cg_attach_self(cg)) < 0) {
@@ -194,6 +198,11 @@ static __attribute__((noreturn)) void program_main(const mi_config *c, const mi_
         send_error(sk, "open(\"%s\"): %s", c->stdout_path, strerror(errno));
         _exit(126);
     }
+    /* --json capture: the keeper's pipes become stdout/stderr where no file was named. */
+    if (cap_w[0] >= 0 && dup2(cap_w[0], 1) < 0) {
+        send_error(sk, "dup2: %s", strerror(errno));
+        _exit(126);
+    }
     if (c->stderr_to_stdout) {
         if (dup2(1, 2) < 0) {
             send_error(sk, "dup2: %s", strerror(errno));
@@ -201,6 +210,9 @@ static __attribute__((noreturn)) void program_main(const mi_config *c, const mi_
         }
     } else if (c->stderr_path && redirect(2, c->stderr_path, O_WRONLY | O_CREAT | O_TRUNC) < 0) {
         send_error(sk, "open(\"%s\"): %s", c->stderr_path, strerror(errno));
+        _exit(126);
+    } else if (cap_w[1] >= 0 && dup2(cap_w[1], 2) < 0) {
+        send_error(sk, "dup2: %s", strerror(errno));
         _exit(126);
     }
     if (c->chdir && chdir(c->chdir) < 0) {
@@ -223,7 +235,32 @@ static __attribute__((noreturn)) void program_main(const mi_config *c, const mi_
         send_error(sk, "PR_SET_NO_NEW_PRIVS: %s", strerror(errno));
         _exit(126);
     }
-    /* The syscall policy (seccomp) is installed here, last before exec. */
+    /* The keeper blocks the signals it reads through its signalfd and ignores SIGPIPE/SIGUSR*;
+     * both the mask and ignored dispositions survive fork and execve.  The program must start
+     * clean, or its own abort() or a write to a closed pipe would not kill it. */
+    sigset_t none;
+    sigemptyset(&none);
+    for (int s = 1; s < NSIG; s++)
+        signal(s, SIG_DFL); /* fails harmlessly for SIGKILL, SIGSTOP and unused numbers */
+    sigprocmask(SIG_SETMASK, &none, NULL);
+    /* The syscall policy (seccomp), last before exec.  The listener goes to the keeper before
+     * execve and is closed here (it is also close-on-exec): the program never holds it, so it
+     * cannot answer its own notifications.  If the keeper cannot get it, the program must not
+     * run: its violations would go unseen. */
+    char smsg[512];
+    int listener;
+    if (mi_seccomp_install(c, &listener, smsg, sizeof smsg) < 0) {
+        send_error(sk, "%s", smsg);
+        _exit(126);
+    }
+    if (listener >= 0) {
+        struct msg sm;
+        memset(&sm, 0, sizeof sm);
+        sm.type = MSG_SECCOMP;
+        if (send_msg(sk, &sm, listener) < 0)
+            _exit(126);
+        close(listener);
+    }
     execve(c->argv[0], c->argv, env);
     /* isolate reports a failed exec as the program's own failure: RE, exit code 127. */
     fprintf(stderr, "execve(\"%s\"): %s\n", c->argv[0], strerror(errno));
@@ -233,7 +270,7 @@ static __attribute__((noreturn)) void program_main(const mi_config *c, const mi_
 /* ------------------------------------------------------------------ init (PID 1) */
 
 static __attribute__((noreturn)) void init_main(const mi_config *c, const char *box_dir,
-                                                const mi_cgroup *cg, int sk)
+                                                const mi_cgroup *cg, int sk, const int cap_w[2])
 {
     /* If the keeper dies, the box dies with it: nothing may run unsupervised. */
     prctl(PR_SET_PDEATHSIG, SIGKILL);
@@ -268,7 +305,10 @@ static __attribute__((noreturn)) void init_main(const mi_config *c, const char *
         _exit(1);
     }
     if (child == 0)
-        program_main(c, cg, attach, sk);
+        program_main(c, cg, attach, sk, cap_w);
+    for (int i = 0; i < 2; i++)
+        if (cap_w[i] >= 0)
+            close(cap_w[i]); /* only the program's processes hold the capture pipes */
     struct msg m;
     memset(&m, 0, sizeof m);
     m.type = MSG_STARTED;
@@ -331,7 +371,12 @@ struct keeper {
     struct msg exit_msg;
     bool killing;
     bool sk_closed;
+    int notify_fd; /* seccomp user-notification listener, -1 until the program sends it */
     mi_evidence ev;
+    /* --json capture of stdout [0] and stderr [1]: read end (non-blocking), buffer */
+    int cap_fd[2];
+    char *cap_buf[2];
+    size_t cap_len[2], cap_size[2];
 };
 
 static int pidfd_signal(int fd, int sig)
@@ -350,8 +395,10 @@ static void kill_box(struct keeper *k)
         mi_error e;
         mi_cg_kill_all(k->cg, &e);
     }
-    /* Before the program started, or if init does not answer: end the whole namespace. */
-    if (k->prog_fd < 0)
+    /* Before the program started: end the whole namespace.  But once the program has spoken
+     * (its seccomp listener arrived before init's "started"), init will report it: the
+     * program is killed when its pidfd arrives, so its wait status is not lost. */
+    if (k->prog_fd < 0 && k->notify_fd < 0)
         pidfd_signal(k->initfd, SIGKILL);
 }
 
@@ -440,7 +487,15 @@ static void on_message(struct keeper *k)
         k->prog_pid = pidfd_pid(k->prog_fd);
         k->have_clock = k->prog_pid > 0 &&
                         clock_getcpuclockid(k->prog_pid, &k->prog_clock) == 0;
+        if (k->killing) /* a kill decided before this message arrived */
+            pidfd_signal(k->prog_fd, SIGKILL);
         check_limits(k);
+        break;
+    case MSG_SECCOMP:
+        if (k->notify_fd < 0 && fd >= 0) {
+            k->notify_fd = fd;
+            fd = -1;
+        }
         break;
     case MSG_EXITED:
         k->end = mi_now_monotonic();
@@ -458,6 +513,28 @@ static void on_message(struct keeper *k)
     }
     if (fd >= 0)
         close(fd);
+}
+
+/* The syscall policy stopped a process of the box: the kernel (not the program) tells which
+ * syscall.  The process stays blocked in it until the box is killed; nothing is answered. */
+static void on_seccomp(struct keeper *k, short revents)
+{
+    int nr;
+    char name[64];
+    if ((revents & POLLIN) && mi_seccomp_read_violation(k->notify_fd, &nr, name, sizeof name) == 0) {
+        if (!k->ev.seccomp_violation) {
+            k->ev.seccomp_violation = true;
+            k->ev.seccomp_nr = nr;
+            snprintf(k->ev.seccomp_name, sizeof k->ev.seccomp_name, "%s", name);
+        }
+        kill_box(k);
+        return;
+    }
+    if (!(revents & POLLIN)) {
+        /* No process is left under the filter. */
+        close(k->notify_fd);
+        k->notify_fd = -1;
+    }
 }
 
 static void on_signal(struct keeper *k)
@@ -479,10 +556,62 @@ static void on_signal(struct keeper *k)
     kill_box(k);
 }
 
+/* Captured output: read what is there (never block: a grandchild may hold the pipe open for
+ * ever), keep at most c->output_limit bytes per stream.  One byte more means the program floods:
+ * the box is killed (FileSizeLimit), so the keeper's memory stays bounded by the cap. */
+static void on_output(struct keeper *k, int i)
+{
+    uint64_t limit = k->c->output_limit;
+    size_t max = limit >= SIZE_MAX / 2 ? SIZE_MAX / 2 : (size_t)limit + 1;
+    for (int round = 0; round < 64 && k->cap_fd[i] >= 0; round++) {
+        if (k->cap_len[i] == k->cap_size[i]) {
+            size_t ns = k->cap_size[i] ? k->cap_size[i] * 2 : 65536;
+            if (ns > max)
+                ns = max;
+            char *nb = realloc(k->cap_buf[i], ns + 1);
+            if (!nb) {
+                if (!k->ev.sandbox_error) {
+                    k->ev.sandbox_error = true;
+                    snprintf(k->ev.sandbox_msg, sizeof k->ev.sandbox_msg,
+                             "Cannot keep the program's output: out of memory");
+                }
+                kill_box(k);
+                close(k->cap_fd[i]);
+                k->cap_fd[i] = -1;
+                return;
+            }
+            k->cap_buf[i] = nb;
+            k->cap_size[i] = ns;
+        }
+        ssize_t n = read(k->cap_fd[i], k->cap_buf[i] + k->cap_len[i],
+                         k->cap_size[i] - k->cap_len[i]);
+        if (n < 0 && errno == EINTR)
+            continue;
+        if (n < 0 && errno == EAGAIN)
+            return;
+        if (n <= 0) {
+            close(k->cap_fd[i]);
+            k->cap_fd[i] = -1;
+            return;
+        }
+        k->cap_len[i] += (size_t)n;
+        if (k->cap_len[i] > limit) {
+            k->cap_len[i] = (size_t)limit;
+            k->ev.output_limit_exceeded = true;
+            kill_box(k);
+            close(k->cap_fd[i]);
+            k->cap_fd[i] = -1;
+            return;
+        }
+    }
+}
+
 int mi_keeper_run(const mi_config *c, const char *box_dir, mi_cgroup *cg, mi_result *r,
                   mi_error *err)
 {
-    struct keeper k = {.c = c, .cg = cg, .sk = -1, .initfd = -1, .timerfd = -1, .prog_fd = -1};
+    struct keeper k = {.c = c, .cg = cg, .sk = -1, .initfd = -1, .timerfd = -1, .prog_fd = -1,
+                       .cap_fd = {-1, -1}, .notify_fd = -1};
+    int cap_w[2] = {-1, -1};
     int sk[2];
     if (cg) {
         mi_cg_limits lim = {
@@ -501,6 +630,30 @@ int mi_keeper_run(const mi_config *c, const char *box_dir, mi_cgroup *cg, mi_res
         close(sk[1]);
         return mi_fail_errno(err, MI_ERR_PROCESS, errno, "timerfd_create");
     }
+    /* Capture pipes for the streams not redirected to files.  The program's end is blocking (as
+     * any stdout); ours is not. */
+    bool want[2] = {c->capture_output && !c->stdout_path,
+                    c->capture_output && !c->stderr_path && !c->stderr_to_stdout};
+    for (int i = 0; i < 2; i++) {
+        int pp[2];
+        if (!want[i])
+            continue;
+        if (pipe2(pp, O_CLOEXEC) < 0 || fcntl(pp[0], F_SETFL, O_NONBLOCK) < 0) {
+            int e = errno;
+            for (int j = 0; j < 2; j++) {
+                if (k.cap_fd[j] >= 0)
+                    close(k.cap_fd[j]);
+                if (cap_w[j] >= 0)
+                    close(cap_w[j]);
+            }
+            close(sk[0]);
+            close(sk[1]);
+            close(k.timerfd);
+            return mi_fail_errno(err, MI_ERR_PROCESS, e, "Cannot create the output pipe");
+        }
+        k.cap_fd[i] = pp[0];
+        cap_w[i] = pp[1];
+    }
     uint64_t ns = CLONE_NEWPID | CLONE_NEWNS | CLONE_NEWIPC | CLONE_NEWUTS;
     if (!c->share_net)
         ns |= CLONE_NEWNET;
@@ -508,20 +661,27 @@ int mi_keeper_run(const mi_config *c, const char *box_dir, mi_cgroup *cg, mi_res
     k.init_pid = clone3_into(ns, &k.initfd, -1);
     if (k.init_pid == 0) {
         close(sk[0]);
-        init_main(c, box_dir, cg, sk[1]);
+        init_main(c, box_dir, cg, sk[1], cap_w);
     }
     close(sk[1]);
+    for (int i = 0; i < 2; i++)
+        if (cap_w[i] >= 0)
+            close(cap_w[i]);
     if (k.init_pid < 0) {
         int e = errno;
         close(sk[0]);
         close(k.timerfd);
+        for (int i = 0; i < 2; i++)
+            if (k.cap_fd[i] >= 0)
+                close(k.cap_fd[i]);
         return mi_fail_errno(err, MI_ERR_PROCESS, e, "Cannot create the sandbox (clone3)");
     }
     bool init_done = false;
     while (!init_done) {
-        struct pollfd p[4] = {{k.sk_closed ? -1 : k.sk, POLLIN, 0}, {k.initfd, POLLIN, 0}, {k.timerfd, POLLIN, 0},
-                              {c->signal_fd, POLLIN, 0}};
-        if (poll(p, c->signal_fd >= 0 ? 4 : 3, -1) < 0) {
+        struct pollfd p[7] = {{k.sk_closed ? -1 : k.sk, POLLIN, 0}, {k.initfd, POLLIN, 0}, {k.timerfd, POLLIN, 0},
+                              {c->signal_fd, POLLIN, 0}, {k.cap_fd[0], POLLIN, 0},
+                              {k.cap_fd[1], POLLIN, 0}, {k.notify_fd, POLLIN, 0}};
+        if (poll(p, 7, -1) < 0) { /* negative fds (unused slots) are ignored by poll */
             if (errno == EINTR)
                 continue;
             k.ev.sandbox_error = true;
@@ -533,6 +693,8 @@ int mi_keeper_run(const mi_config *c, const char *box_dir, mi_cgroup *cg, mi_res
             on_message(&k);
             continue; /* drain messages before looking at init's exit */
         }
+        if (p[6].revents & (POLLIN | POLLHUP | POLLERR))
+            on_seccomp(&k, p[6].revents);
         if (p[3].revents & POLLIN)
             on_signal(&k);
         if (p[2].revents & POLLIN) {
@@ -540,19 +702,44 @@ int mi_keeper_run(const mi_config *c, const char *box_dir, mi_cgroup *cg, mi_res
             if (read(k.timerfd, &x, sizeof x) > 0)
                 check_limits(&k);
         }
+        for (int i = 0; i < 2; i++)
+            if (p[4 + i].revents & (POLLIN | POLLHUP | POLLERR))
+                on_output(&k, i);
         if (p[1].revents & POLLIN)
             init_done = true;
     }
     siginfo_t si;
     while (waitid(P_PIDFD, (id_t)k.initfd, &si, WEXITED | __WALL) < 0 && errno == EINTR)
         ;
-    if (!k.exited && !k.ev.sandbox_error && !k.ev.interrupted && !k.ev.killed_by_timer) {
+    if (!k.exited && !k.ev.sandbox_error && !k.ev.interrupted && !k.ev.killed_by_timer &&
+        !k.ev.seccomp_violation) {
         k.ev.sandbox_error = true;
         snprintf(k.ev.sandbox_msg, sizeof k.ev.sandbox_msg,
                  "The sandbox's init process died unexpectedly");
     }
     if (!k.exited)
         k.end = mi_now_monotonic();
+    /* Init is reaped, so every process of its PID namespace is gone and no writer is left:
+     * what remains in the pipes is read without blocking, then they are closed. */
+    for (int i = 0; i < 2; i++) {
+        for (int guard = 0; k.cap_fd[i] >= 0 && guard < 4096; guard++) {
+            size_t before = k.cap_len[i];
+            on_output(&k, i);
+            if (k.cap_fd[i] >= 0 && k.cap_len[i] == before)
+                break; /* EAGAIN: nothing more */
+        }
+        if (k.cap_fd[i] >= 0)
+            close(k.cap_fd[i]);
+        k.cap_fd[i] = -1;
+        if (k.cap_buf[i])
+            k.cap_buf[i][k.cap_len[i]] = 0;
+    }
+    free(r->stdout_data);
+    free(r->stderr_data);
+    r->stdout_data = k.cap_buf[0];
+    r->stdout_len = k.cap_len[0];
+    r->stderr_data = k.cap_buf[1];
+    r->stderr_len = k.cap_len[1];
 
     /* Collect. */
     mi_cg_stats cst = {0};
@@ -589,6 +776,8 @@ int mi_keeper_run(const mi_config *c, const char *box_dir, mi_cgroup *cg, mi_res
     close(k.sk);
     close(k.initfd);
     close(k.timerfd);
+    if (k.notify_fd >= 0)
+        close(k.notify_fd);
     if (k.prog_fd >= 0)
         close(k.prog_fd);
     if (k.ev.sandbox_error)

@@ -4,7 +4,9 @@
  * isolate cannot tell apart, in this precedence when several apply:
  *   InternalError > SecurityViolation > MemoryLimit > TimeLimit > FileSizeLimit > ProcessLimit
  *   > Signaled > RuntimeError > Success
- * MemoryLimit needs the box cgroup's OOM counter (--cg); without it an OOM kill is Signaled. */
+ * MemoryLimit needs the box cgroup's OOM counter (--cg); without it an OOM kill is Signaled.
+ * FileSizeLimit is SIGXFSZ (RLIMIT_FSIZE) or the --json output cap.  The table of statuses,
+ * evidence and isolate's meta status is docs/verdicts.md. */
 #include "verdict.h"
 #include "internal.h"
 
@@ -86,6 +88,13 @@ int mi_verdict_decide(const mi_config *c, const mi_evidence *ev, mi_result *r)
         r->killed = true;
         r->timed_out_by_timer = true;
         r->wall_timeout = ev->wall_timeout;
+    } else if (signaled && ev->seccomp_violation) {
+        iso(r, "SG", "Forbidden syscall %s (%d)", ev->seccomp_name[0] ? ev->seccomp_name : "?",
+            ev->seccomp_nr);
+        r->killed = true;
+    } else if (signaled && ev->output_limit_exceeded) {
+        iso(r, "SG", "Output limit exceeded");
+        r->killed = true;
     } else if (exited && r->exit_code != 0) {
         iso(r, "RE", "Exited with error status %d", r->exit_code);
     } else if (exited && over_cpu) {
@@ -110,6 +119,11 @@ int mi_verdict_decide(const mi_config *c, const mi_evidence *ev, mi_result *r)
     if (!strcmp(r->isolate_status, "XX") || ev->interrupted) {
         r->status = MI_STATUS_INTERNAL_ERROR;
         why = ev->interrupted ? "interrupted: the sandbox was told to stop" : r->message;
+    } else if (ev->seccomp_violation) {
+        r->status = MI_STATUS_SECURITY_VIOLATION;
+        snprintf(buf, sizeof buf, "security violation: forbidden system call %s (number %d)",
+                 ev->seccomp_name[0] ? ev->seccomp_name : "?", ev->seccomp_nr);
+        why = buf;
     } else if (ev->cg && ev->oom_kills > 0) {
         r->status = MI_STATUS_MEMORY_LIMIT;
         snprintf(buf, sizeof buf, "memory limit exceeded: the OOM killer stopped the program "
@@ -118,6 +132,11 @@ int mi_verdict_decide(const mi_config *c, const mi_evidence *ev, mi_result *r)
     } else if (!strcmp(r->isolate_status, "TO")) {
         r->status = MI_STATUS_TIME_LIMIT;
         why = r->message;
+    } else if (ev->output_limit_exceeded) {
+        r->status = MI_STATUS_FILE_SIZE_LIMIT;
+        snprintf(buf, sizeof buf, "output limit exceeded: captured stdout or stderr passed "
+                 "%llu bytes", (unsigned long long)c->output_limit);
+        why = buf;
     } else if (sig == SIGXFSZ) {
         r->status = MI_STATUS_FILE_SIZE_LIMIT;
         why = "file size limit exceeded (SIGXFSZ)";

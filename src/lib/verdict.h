@@ -18,6 +18,12 @@ typedef struct mi_evidence {
     bool cg;
     uint64_t oom_kills;     /* during this run (cg mode) */
     uint64_t pids_hits;     /* forks refused by the pids limit during this run (cg mode) */
+    /* Set by the keeper when the syscall policy (seccomp.c) stopped the program. */
+    bool seccomp_violation;
+    int seccomp_nr;         /* syscall number, -1 if unknown */
+    char seccomp_name[64];  /* syscall name, "" if unknown */
+    /* The keeper killed the box because captured stdout/stderr passed the output cap. */
+    bool output_limit_exceeded;
 } mi_evidence;
 
 /* Fill r->status, isolate_status, message, exit code/signal, success, error_message. */

@@ -9,6 +9,7 @@
 #include "cgroup.h"
 #include "internal.h"
 
+#include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <inttypes.h>
@@ -244,6 +245,27 @@ static bool cg_exists(const mi_cg_layout *lay, uint32_t id)
     return false;
 }
 
+/* Box groups of other users of the machine (parallel tests, a judge) under our parent: then
+ * the shared parent legitimately stays after our last box is removed. */
+static bool other_boxes_exist(const mi_cg_layout *lay)
+{
+    char p[4200];
+    if (lay->version == MI_CG_V2)
+        (void)mi_snprintf(p, sizeof p, "%s", lay->v2_root);
+    else
+        (void)mi_snprintf(p, sizeof p, "%s/" MI_CG_PARENT, lay->v1_memory);
+    DIR *d = opendir(p);
+    if (!d)
+        return false;
+    bool found = false;
+    struct dirent *de;
+    while ((de = readdir(d)))
+        if (!strncmp(de->d_name, "box-", 4))
+            found = true;
+    closedir(d);
+    return found;
+}
+
 /* ---------------------------------------------------------------- checks */
 
 static void test_memory(mi_cgroup *cg)
@@ -432,7 +454,8 @@ int main(int argc, char **argv)
           "box_remove removes box %u, keeps the parent while box %u exists%s%s", BOX, BOX + 1,
           rc ? ": " : "", rc ? err.msg : "");
     rc = mi_cg_box_remove(&h, BOX + 1, &err);
-    check(rc == 0 && !cg_exists(&lay, BOX + 1) && (!ours || !cg_exists(&lay, 0)),
+    check(rc == 0 && !cg_exists(&lay, BOX + 1) &&
+              (!ours || !cg_exists(&lay, 0) || other_boxes_exist(&lay)),
           "box_remove of the last box removes everything%s%s", rc ? ": " : "", rc ? err.msg : "");
     rc = mi_cg_box_remove(&h, BOX, &err);
     check(rc == 0, "box_remove of a missing box is a no-op%s%s", rc ? ": " : "", rc ? err.msg : "");

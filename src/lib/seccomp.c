@@ -1,0 +1,359 @@
+/* The syscall policy: a seccomp filter (libseccomp) installed by the program just before execve.
+ *
+ * Namespaces and cgroups leave kernel attack surface and cross-box channels open; this filter
+ * closes the ones a contest program never needs.  Each rule has one of two actions:
+ *   ERRNO      the call fails with a documented errno, as isolate's filter does, for things
+ *              ordinary programs and runtimes probe (keyrings, io_uring, exotic socket families);
+ *   VIOLATION  SECCOMP_RET_USER_NOTIF: the call blocks, the keeper (which holds the listener fd)
+ *              learns the syscall's number and architecture from the kernel, kills the box and
+ *              reports SecurityViolation.  This is reliable evidence: a program can raise SIGSYS
+ *              itself, but it cannot forge a seccomp notification.
+ * The listener fd exists in the program only between seccomp_load() and execve(); it is
+ * close-on-exec and closed explicitly, so the program can never answer its own notifications.
+ *
+ * Argument checks compare the width the kernel really uses: ioctl's request, fcntl's command and
+ * socket's family are 32-bit in the kernel, so they are compared masked to 32 bits (a filter that
+ * compares all 64 bits is bypassed by setting the high bits: CVE-2019-10063); clone/unshare flags
+ * are tested bit by bit, which is correct whatever the high half holds.
+ *
+ * Keep this table and the one in docs/security.md in sync. */
+#include "seccomp_policy.h"
+#include "internal.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <linux/sched.h>
+#include <seccomp.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/ioctl.h>
+#include <sys/personality.h>
+#include <sys/socket.h>
+#include <sys/syscall.h>
+#include <unistd.h>
+
+#ifndef CLONE_NEWTIME
+#define CLONE_NEWTIME 0x00000080
+#endif
+#ifndef F_OFD_SETLK
+#define F_OFD_SETLK 37
+#define F_OFD_SETLKW 38
+#endif
+#ifndef AF_VSOCK
+#define AF_VSOCK 40
+#endif
+
+enum act { VIOLATION, ERRNO_ };
+enum cond {
+    ANY,        /* every call */
+    NS_FLAGS,   /* arg0 has a namespace flag (clone, unshare) */
+    REQ32_A1,   /* arg1 masked to 32 bits equals val (ioctl request, fcntl command) */
+    FAMILIES,   /* socket(): arg0 (32 bits) is not AF_UNIX/AF_INET/AF_INET6 (AF_VSOCK apart) */
+    FAMILY_VAL, /* socket(): arg0 (32 bits) equals val */
+    BITS_A0,    /* arg0 has bit(s) val set (personality) */
+};
+
+struct rule {
+    const char *name;
+    uint32_t group; /* MI_SYSCALLS_* bit, 0 = always (when there is a filter) */
+    enum act act;
+    int err;
+    enum cond cond;
+    uint64_t val;
+    const char *why;
+};
+
+#define V(n, c, v, why) {n, 0, VIOLATION, 0, c, v, why}
+#define E(n, g, e, c, v, why) {n, g, ERRNO_, e, c, v, why}
+
+static const struct rule rules[] = {
+    /* cross-box channels and probes: fail like isolate's filter */
+    E("keyctl", MI_SYSCALLS_KEYCTL, ENOSYS, ANY, 0, "kernel keyrings are not namespaced: cross-box channel, kernel bugs"),
+    E("add_key", MI_SYSCALLS_KEYCTL, ENOSYS, ANY, 0, "kernel keyrings (as keyctl)"),
+    E("request_key", MI_SYSCALLS_KEYCTL, ENOSYS, ANY, 0, "kernel keyrings (as keyctl)"),
+    E("socket", MI_SYSCALLS_VSOCK, EAFNOSUPPORT, FAMILY_VAL, AF_VSOCK, "AF_VSOCK reaches the hypervisor host; not network-namespaced"),
+    E("socket", 0, EAFNOSUPPORT, FAMILIES, 0, "families other than unix/inet/inet6 (netlink, packet, alg, ...): needless kernel surface"),
+    E("flock", MI_SYSCALLS_LOCKS, ENOSYS, ANY, 0, "locks on shared read-only files (/usr, /lib) are a cross-box channel"),
+    E("fcntl", MI_SYSCALLS_LOCKS, EPERM, REQ32_A1, F_SETLK, "record locks: cross-box channel (as flock)"),
+    E("fcntl", MI_SYSCALLS_LOCKS, EPERM, REQ32_A1, F_SETLKW, "record locks: cross-box channel (as flock)"),
+    E("fcntl", MI_SYSCALLS_LOCKS, EPERM, REQ32_A1, F_OFD_SETLK, "open file description locks: cross-box channel"),
+    E("fcntl", MI_SYSCALLS_LOCKS, EPERM, REQ32_A1, F_OFD_SETLKW, "open file description locks: cross-box channel"),
+    E("fcntl", MI_SYSCALLS_LOCKS, EPERM, REQ32_A1, F_SETLEASE, "leases signal other boxes opening shared files"),
+    E("fcntl", MI_SYSCALLS_LOCKS, EPERM, REQ32_A1, F_NOTIFY, "dnotify on shared directories: cross-box channel"),
+    E("io_uring_setup", MI_SYSCALLS_IO_URING, ENOSYS, ANY, 0, "io_uring: many kernel exploits, bypasses syscall filtering"),
+    E("io_uring_enter", MI_SYSCALLS_IO_URING, ENOSYS, ANY, 0, "io_uring (as io_uring_setup)"),
+    E("io_uring_register", MI_SYSCALLS_IO_URING, ENOSYS, ANY, 0, "io_uring (as io_uring_setup)"),
+    E("clone3", 0, ENOSYS, ANY, 0, "flags are in memory, not filterable; glibc then falls back to clone, which is"),
+    E("name_to_handle_at", 0, ENOSYS, ANY, 0, "file handles: half of the open_by_handle_at escape"),
+    E("personality", 0, EPERM, BITS_A0, ADDR_NO_RANDOMIZE, "turning off ASLR helps exploits"),
+    E("personality", 0, EPERM, BITS_A0, READ_IMPLIES_EXEC, "executable data helps exploits"),
+    E("personality", 0, EPERM, BITS_A0, MMAP_PAGE_ZERO, "mapping page 0 helps NULL-dereference exploits"),
+    E("personality", 0, EPERM, BITS_A0, ADDR_COMPAT_LAYOUT, "predictable legacy layout helps exploits"),
+    E("settimeofday", 0, EPERM, ANY, 0, "clock changes (measurement tampering; needs CAP_SYS_TIME anyway)"),
+    E("clock_settime", 0, EPERM, ANY, 0, "clock changes (as settimeofday)"),
+    E("adjtimex", 0, EPERM, ANY, 0, "clock changes (as settimeofday)"),
+    E("clock_adjtime", 0, EPERM, ANY, 0, "clock changes (as settimeofday)"),
+    E("syslog", 0, EPERM, ANY, 0, "the kernel log reveals host details and addresses"),
+    E("vhangup", 0, EPERM, ANY, 0, "terminal hang-up: no business in a box"),
+    E("lookup_dcookie", 0, ENOSYS, ANY, 0, "profiling interface, reveals host paths"),
+    E("fanotify_init", 0, EPERM, ANY, 0, "filesystem-wide event watching: cross-box channel"),
+    /* hostile: the program is stopped, SecurityViolation */
+    V("ptrace", ANY, 0, "controls other processes; seccomp bypass on kernels < 4.8 (CVE-2017-5206 class)"),
+    V("process_vm_readv", ANY, 0, "reads another process's memory"),
+    V("process_vm_writev", ANY, 0, "writes another process's memory"),
+    V("pidfd_getfd", ANY, 0, "steals another process's file descriptors"),
+    V("mount", ANY, 0, "mount API: rearranging the file tree is how boxes are escaped"),
+    V("umount2", ANY, 0, "mount API (uncovers what the box hides)"),
+    V("pivot_root", ANY, 0, "mount API"),
+    V("chroot", ANY, 0, "classic chroot escape"),
+    V("fsopen", ANY, 0, "new mount API"),
+    V("fsconfig", ANY, 0, "new mount API (CVE-2022-0185 heap overflow)"),
+    V("fsmount", ANY, 0, "new mount API"),
+    V("fspick", ANY, 0, "new mount API"),
+    V("open_tree", ANY, 0, "new mount API (clones mount trees)"),
+    V("move_mount", ANY, 0, "new mount API"),
+    V("mount_setattr", ANY, 0, "new mount API (drops read-only/nosuid)"),
+    V("setns", ANY, 0, "joins another namespace"),
+    V("unshare", NS_FLAGS, CLONE_NEWTIME, "new namespaces: user namespaces expose capability-gated kernel code"),
+    V("clone", NS_FLAGS, 0, "new namespaces (as unshare)"),
+    V("bpf", ANY, 0, "eBPF verifier: a long line of kernel exploits"),
+    V("perf_event_open", ANY, 0, "large kernel attack surface and host side channels"),
+    V("userfaultfd", ANY, 0, "stalls the kernel mid-copy to win exploit races"),
+    V("kexec_load", ANY, 0, "replaces the running kernel"),
+    V("kexec_file_load", ANY, 0, "replaces the running kernel"),
+    V("init_module", ANY, 0, "loads kernel code"),
+    V("finit_module", ANY, 0, "loads kernel code"),
+    V("delete_module", ANY, 0, "unloads kernel code"),
+    V("open_by_handle_at", ANY, 0, "opens files outside the mount tree (the 'shocker' container escape)"),
+    V("ioctl", REQ32_A1, TIOCSTI, "pushes keystrokes into a terminal (CVE-2017-5226, CVE-2019-10063)"),
+    V("ioctl", REQ32_A1, TIOCLINUX, "console selection paste: terminal injection like TIOCSTI"),
+    V("quotactl", ANY, 0, "quota administration of host filesystems"),
+    V("swapon", ANY, 0, "host swap administration"),
+    V("swapoff", ANY, 0, "host swap administration"),
+    V("reboot", ANY, 0, "host administration"),
+    V("acct", ANY, 0, "host process accounting"),
+    V("modify_ldt", ANY, 0, "16-bit segments: CVE-2015-5157, CVE-2015-8830"),
+    V("iopl", ANY, 0, "direct hardware I/O port access"),
+    V("ioperm", ANY, 0, "direct hardware I/O port access"),
+};
+
+/* Always allowed in allow-list mode: what the sandbox itself needs between installing the filter
+ * and the program's first instruction (hand over the listener, exec), and what ends a program
+ * or returns from a signal handler. */
+static const char *const exec_set[] = {"sendmsg", "close", "execve", "exit", "exit_group",
+                                       "rt_sigreturn"};
+
+static const uint64_t ns_flags[] = {CLONE_NEWNS, CLONE_NEWCGROUP, CLONE_NEWUTS, CLONE_NEWIPC,
+                                    CLONE_NEWUSER, CLONE_NEWPID, CLONE_NEWNET};
+
+uint32_t mi_seccomp_flags(const mi_config *c)
+{
+    return c->has_syscall_flags ? c->syscall_flags : c->host.syscall_flags;
+}
+
+static int add_rule(scmp_filter_ctx ctx, const struct rule *r, int nr)
+{
+    uint32_t action = r->act == VIOLATION ? SCMP_ACT_NOTIFY : SCMP_ACT_ERRNO((uint32_t)r->err);
+    int rc = 0;
+    switch (r->cond) {
+    case ANY:
+        return seccomp_rule_add(ctx, action, nr, 0);
+    case NS_FLAGS:
+        for (size_t i = 0; i < sizeof ns_flags / sizeof ns_flags[0] && rc == 0; i++)
+            rc = seccomp_rule_add(ctx, action, nr, 1,
+                                  SCMP_A0(SCMP_CMP_MASKED_EQ, ns_flags[i], ns_flags[i]));
+        /* unshare also takes CLONE_NEWTIME; in clone() that bit is part of the exit signal */
+        if (rc == 0 && r->val)
+            rc = seccomp_rule_add(ctx, action, nr, 1, SCMP_A0(SCMP_CMP_MASKED_EQ, r->val, r->val));
+        return rc;
+    case REQ32_A1:
+        return seccomp_rule_add(ctx, action, nr, 1,
+                                SCMP_A1(SCMP_CMP_MASKED_EQ, 0xffffffffULL, r->val));
+    case FAMILY_VAL:
+        return seccomp_rule_add(ctx, action, nr, 1,
+                                SCMP_A0(SCMP_CMP_MASKED_EQ, 0xffffffffULL, r->val));
+    case FAMILIES:
+        /* The kernel refuses families >= AF_MAX (< 64) itself: listing 0..63 is complete. */
+        for (uint64_t f = 0; f < 64 && rc == 0; f++)
+            if (f != AF_UNIX && f != AF_INET && f != AF_INET6 && f != AF_VSOCK)
+                rc = seccomp_rule_add(ctx, action, nr, 1,
+                                      SCMP_A0(SCMP_CMP_MASKED_EQ, 0xffffffffULL, f));
+        return rc;
+    case BITS_A0:
+        return seccomp_rule_add(ctx, action, nr, 1, SCMP_A0(SCMP_CMP_MASKED_EQ, r->val, r->val));
+    }
+    return -EINVAL;
+}
+
+static int build(const mi_config *c, uint32_t flags, scmp_filter_ctx *out, char *msg, size_t len)
+{
+    bool allow_list = c->has_allowed_syscalls;
+    scmp_filter_ctx ctx = seccomp_init(allow_list ? SCMP_ACT_NOTIFY : SCMP_ACT_ALLOW);
+    if (!ctx) {
+        snprintf(msg, len, "seccomp_init failed");
+        return -1;
+    }
+    int rc = 0;
+    if (flags & MI_SYSCALLS_NATIVE_ONLY) {
+        /* i386 (int 0x80) and x32 (nr | 0x40000000) calls are a different syscall table the
+         * native rules do not see (Firejail's x32 bypass): every such call is a violation. */
+        rc = seccomp_attr_set(ctx, SCMP_FLTATR_ACT_BADARCH, SCMP_ACT_NOTIFY);
+    } else if (seccomp_arch_native() == SCMP_ARCH_X86_64) {
+        /* Opt-in for 32-bit programs: the same rules, applied to the i386 and x32 tables too. */
+        rc = seccomp_attr_set(ctx, SCMP_FLTATR_ACT_BADARCH, SCMP_ACT_NOTIFY);
+        if (rc == 0)
+            rc = seccomp_arch_add(ctx, SCMP_ARCH_X86);
+        if (rc == 0)
+            rc = seccomp_arch_add(ctx, SCMP_ARCH_X32);
+    }
+    if (rc < 0) {
+        snprintf(msg, len, "seccomp: cannot set the architectures: %s", strerror(-rc));
+        goto fail;
+    }
+    if (allow_list) {
+        for (size_t i = 0; i < c->n_allowed_syscalls + sizeof exec_set / sizeof exec_set[0]; i++) {
+            const char *name = i < c->n_allowed_syscalls ? c->allowed_syscalls[i]
+                                                         : exec_set[i - c->n_allowed_syscalls];
+            int nr = seccomp_syscall_resolve_name(name);
+            if (nr == __NR_SCMP_ERROR) {
+                snprintf(msg, len, "allowed_syscalls: unknown syscall '%s'", name);
+                goto fail;
+            }
+            rc = seccomp_rule_add(ctx, SCMP_ACT_ALLOW, nr, 0);
+            if (rc < 0 && rc != -EEXIST) {
+                snprintf(msg, len, "seccomp: cannot allow %s: %s", name, strerror(-rc));
+                goto fail;
+            }
+        }
+    } else {
+        for (size_t i = 0; i < sizeof rules / sizeof rules[0]; i++) {
+            const struct rule *r = &rules[i];
+            if (r->group && !(flags & r->group))
+                continue;
+            int nr = seccomp_syscall_resolve_name(r->name);
+            if (nr == __NR_SCMP_ERROR)
+                continue; /* not a syscall of this architecture */
+            rc = add_rule(ctx, r, nr);
+            if (rc < 0) {
+                snprintf(msg, len, "seccomp: rule for %s: %s", r->name, strerror(-rc));
+                goto fail;
+            }
+        }
+    }
+    *out = ctx;
+    return 0;
+fail:
+    seccomp_release(ctx);
+    return -1;
+}
+
+int mi_seccomp_install(const mi_config *c, int *listener, char *msg, size_t len)
+{
+    *listener = -1;
+    uint32_t flags = mi_seccomp_flags(c);
+    if (flags == 0 && !c->has_allowed_syscalls)
+        return 0; /* isolate's "syscall_flags = 0": no filter at all */
+    scmp_filter_ctx ctx;
+    if (build(c, flags, &ctx, msg, len) < 0)
+        return -1;
+    int rc = seccomp_load(ctx);
+    if (rc < 0) {
+        snprintf(msg, len, "seccomp_load: %s", strerror(-rc));
+        seccomp_release(ctx);
+        return -1;
+    }
+    int fd = seccomp_notify_fd(ctx);
+    seccomp_release(ctx);
+    if (fd < 0) {
+        /* Without the listener a violation would only fail with ENOSYS: refuse to run. */
+        snprintf(msg, len, "seccomp: no user-notification listener (kernel < 5.0?)");
+        return -1;
+    }
+    *listener = fd;
+    return 0;
+}
+
+int mi_seccomp_read_violation(int listener, int *nr, char *name, size_t len)
+{
+    struct seccomp_notif *req;
+    struct seccomp_notif_resp *resp;
+    if (seccomp_notify_alloc(&req, &resp) < 0)
+        return -1;
+    int rc = seccomp_notify_receive(listener, req);
+    if (rc == 0) {
+        uint32_t arch = req->data.arch;
+        *nr = req->data.nr;
+        const char *tag = "";
+        if (arch == SCMP_ARCH_X86_64 && (*nr & 0x40000000)) {
+            arch = SCMP_ARCH_X32;
+            tag = " [x32]";
+        } else if (arch == SCMP_ARCH_X86)
+            tag = " [i386]";
+        else if (arch != seccomp_arch_native())
+            tag = " [foreign arch]";
+        char *n = seccomp_syscall_resolve_num_arch(arch, *nr);
+        snprintf(name, len, "%s%s", n ? n : "unknown", tag);
+        free(n);
+    }
+    seccomp_notify_free(req, resp);
+    return rc == 0 ? 0 : -1;
+}
+
+int mi_seccomp_check_names(const mi_config *c, mi_error *err)
+{
+    for (size_t i = 0; i < c->n_allowed_syscalls; i++)
+        if (seccomp_syscall_resolve_name(c->allowed_syscalls[i]) == __NR_SCMP_ERROR)
+            return mi_fail(err, MI_ERR_CONFIG, EINVAL, "allowed_syscalls: unknown syscall '%s'",
+                           c->allowed_syscalls[i]);
+    return 0;
+}
+
+void mi_seccomp_report(FILE *out)
+{
+    const struct scmp_version *v = seccomp_version();
+    unsigned api = seccomp_api_get();
+    fprintf(out, "  seccomp: libseccomp %u.%u.%u, API level %u; user notification %s\n",
+            v ? v->major : 0, v ? v->minor : 0, v ? v->micro : 0, api,
+            api >= 5 ? "yes (SecurityViolation names the syscall)"
+                     : "NO: kernel or libseccomp too old, runs fail");
+    size_t nv = 0, ne = 0;
+    for (size_t i = 0; i < sizeof rules / sizeof rules[0]; i++)
+        rules[i].act == VIOLATION ? nv++ : ne++;
+    fprintf(out, "  default policy: %zu violation rules, %zu errno rules, native architecture "
+                 "only (syscall_flags bit 16)\n", nv, ne);
+    /* Landlock ABI probe: landlock_create_ruleset(NULL, 0, LANDLOCK_CREATE_RULESET_VERSION). */
+    long abi = syscall(444 /* SYS_landlock_create_ruleset on every architecture */, NULL, 0, 1U);
+    if (abi > 0)
+        fprintf(out, "  Landlock: ABI %ld available in this kernel (not yet used as a layer)\n", abi);
+    else
+        fprintf(out, "  Landlock: not available (%s)\n", strerror(errno));
+}
+
+int mi_seccomp_parse_list(mi_config *c, const char *list, mi_error *err)
+{
+    char *copy = strdup(list), *save = NULL;
+    if (!copy)
+        return mi_fail(err, MI_ERR_CONFIG, ENOMEM, "out of memory");
+    int rc = 0;
+    for (char *t = strtok_r(copy, ",", &save); t && rc == 0; t = strtok_r(NULL, ",", &save)) {
+        if (seccomp_syscall_resolve_name(t) == __NR_SCMP_ERROR) {
+            rc = mi_fail(err, MI_ERR_CONFIG, EINVAL, "--allow-syscalls: unknown syscall '%s'", t);
+            break;
+        }
+        char **n = realloc(c->allowed_syscalls, (c->n_allowed_syscalls + 1) * sizeof *n);
+        char *d = strdup(t);
+        if (!n || !d) {
+            free(d);
+            if (n)
+                c->allowed_syscalls = n;
+            rc = mi_fail(err, MI_ERR_CONFIG, ENOMEM, "out of memory");
+            break;
+        }
+        c->allowed_syscalls = n;
+        c->allowed_syscalls[c->n_allowed_syscalls++] = d;
+    }
+    free(copy);
+    if (rc == 0)
+        c->has_allowed_syscalls = true;
+    return rc;
+}

@@ -1,0 +1,32 @@
+/* The syscall policy (internal): a seccomp filter installed in the program just before execve.
+ * See seccomp.c for the table of rules and docs/security.md for the reasons.  (Named
+ * seccomp_policy.h so that <seccomp.h> still means libseccomp's header.) */
+#ifndef MI_SECCOMP_POLICY_H
+#define MI_SECCOMP_POLICY_H
+#include "mini-isolate.h"
+
+#include <stdio.h>
+
+/* Effective isolate-style flags of a run: c->syscall_flags when set, else the host config's. */
+uint32_t mi_seccomp_flags(const mi_config *c);
+
+/* In the program (after PR_SET_NO_NEW_PRIVS, after the uid switch, before execve): install the
+ * policy of c.  *listener receives the user-notification fd through which the keeper learns
+ * about violations (-1 when the policy has nothing that is a violation, or no filter at all).
+ * On failure returns -1 and writes a one-line reason into msg. */
+int mi_seccomp_install(const mi_config *c, int *listener, char *msg, size_t len);
+
+/* In the keeper: take one pending notification from the listener.  Returns 0 with the syscall's
+ * number and name ("" if unknown) when a violation was read, -1 otherwise. */
+int mi_seccomp_read_violation(int listener, int *nr, char *name, size_t len);
+
+/* Validate c->allowed_syscalls (every name must be a syscall libseccomp knows). */
+int mi_seccomp_check_names(const mi_config *c, mi_error *err);
+
+/* --allow-syscalls=a,b,c: append the names to c->allowed_syscalls (validated), set the flag. */
+int mi_seccomp_parse_list(mi_config *c, const char *list, mi_error *err);
+
+/* --check-environment lines: seccomp and user notification support, the default policy. */
+void mi_seccomp_report(FILE *out);
+
+#endif

@@ -1,0 +1,90 @@
+"""Setuid-root use: a setuid copy of the CLI (built with a fixed config path,
+tests/meson.build: mini-isolate-suidtest) run by an unprivileged uid through setpriv.
+
+The config lives at the compiled-in /var/tmp/mi-suid-test.conf, so only this one test function
+uses it (the suite never runs a test function twice at once)."""
+import os
+import shutil
+import subprocess
+import tempfile
+
+import harness
+
+CONF = "/var/tmp/mi-suid-test.conf"
+UID = 64123  # an unused uid: no passwd entry needed with setpriv
+BOX = 1990000 + os.getpid() % 1000
+
+
+def nosuid(path):
+    out = subprocess.run(["findmnt", "-no", "OPTIONS", "-T", path], capture_output=True,
+                         text=True).stdout
+    return "nosuid" in out.split(",") or "nosuid" in out
+
+
+def test_setuid_unprivileged_caller():
+    src = os.path.join(harness.BUILD, "tests", "mini-isolate-suidtest")
+    setpriv = shutil.which("setpriv")
+    if not os.path.exists(src) or not setpriv or nosuid("/var/tmp"):
+        return
+    tmp = tempfile.mkdtemp(prefix="mi-suid-", dir="/var/tmp")
+    try:
+        os.chmod(tmp, 0o755)
+        binary = os.path.join(tmp, "mini-isolate")
+        shutil.copyfile(src, binary)
+        os.chown(binary, 0, 0)
+        os.chmod(binary, 0o4755)
+        with open(CONF, "w") as f:
+            f.write("box_root = %s/boxes\nlock_root = %s/locks\nnum_boxes = 2147483647\n"
+                    % (tmp, tmp))
+        user_dir = os.path.join(tmp, "user")  # the caller's own directory
+        os.mkdir(user_dir)
+        os.chown(user_dir, UID, UID)
+        secret = os.path.join(tmp, "secret")  # root-only
+        os.mkdir(secret, 0o700)
+
+        def as_user(*args, env=None):
+            e = {"PATH": "/usr/bin:/bin", "MINI_ISOLATE_CONFIG": "/nonexistent",
+                 "FOO": "from-caller", "LD_PRELOAD": "/nonexistent.so"}
+            e.update(env or {})
+            return subprocess.run([setpriv, "--reuid=%d" % UID, "--regid=%d" % UID,
+                                   "--clear-groups", binary, "-b", str(BOX)] + list(args),
+                                  capture_output=True, text=True, env=e, timeout=60)
+
+        # MINI_ISOLATE_CONFIG is ignored (it names a missing file): --init uses CONF
+        r = as_user("--init")
+        assert r.returncode == 0 and r.stdout.strip() == "%s/boxes/%d" % (tmp, BOX), r
+        boxdir = os.path.join(tmp, "boxes", str(BOX), "box")
+        shutil.copyfile(harness.payload("printenv"), os.path.join(boxdir, "printenv"))
+        os.chmod(os.path.join(boxdir, "printenv"), 0o755)
+        meta = os.path.join(user_dir, "meta")
+        r = as_user("-M", meta, "-E", "FOO", "--run", "--", "./printenv")
+        assert r.returncode == 0, r
+        assert "FOO=from-caller" in r.stdout and "LD_PRELOAD" not in r.stdout, r
+        assert os.stat(meta).st_uid == UID, "meta file not created as the caller"
+        # a meta file where the caller cannot write
+        r = as_user("-M", os.path.join(secret, "meta"), "--run", "--", "./printenv")
+        assert r.returncode == 2 and not os.path.exists(os.path.join(secret, "meta")), r
+        # a -d source the caller cannot read
+        r = as_user("-d", "/s=%s" % secret, "--run", "--", "./printenv")
+        assert r.returncode == 2, r
+        # another caller's box: root initialises box BOX+1, the user may not run or clean it
+        env = {"PATH": "/usr/bin:/bin"}
+        r = subprocess.run([binary, "-b", str(BOX + 1), "--init"], capture_output=True,
+                           text=True, env=env)
+        assert r.returncode == 0, r
+        r = as_user("-b", str(BOX + 1), "--run", "--", "/bin/true")
+        assert r.returncode == 2, r
+        r = as_user("-b", str(BOX + 1), "--cleanup")
+        assert r.returncode == 2, r
+        # --as-uid is for root only
+        r = as_user("--as-uid=0", "--as-gid=0", "--init")
+        assert r.returncode == 2, r
+        subprocess.run([binary, "-b", str(BOX + 1), "--cleanup"], capture_output=True, env=env)
+        r = as_user("--cleanup")
+        assert r.returncode == 0, r
+    finally:
+        subprocess.run([os.path.join(tmp, "mini-isolate"), "-b", str(BOX), "--cleanup"],
+                       capture_output=True)
+        shutil.rmtree(tmp, ignore_errors=True)
+        if os.path.exists(CONF):
+            os.unlink(CONF)
