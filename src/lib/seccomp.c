@@ -73,6 +73,7 @@ static const struct rule rules[] = {
     E("request_key", MI_SYSCALLS_KEYCTL, ENOSYS, ANY, 0, "kernel keyrings (as keyctl)"),
     E("socket", MI_SYSCALLS_VSOCK, EAFNOSUPPORT, FAMILY_VAL, AF_VSOCK, "AF_VSOCK reaches the hypervisor host; not network-namespaced"),
     E("socket", 0, EAFNOSUPPORT, FAMILIES, 0, "families other than unix/inet/inet6 (netlink, packet, alg, ...): needless kernel surface"),
+    E("ioctl", 0, EPERM, REQ32_A1, TIOCSCTTY, "makes the judge's tty (passed as stdin) the box's controlling terminal: undoes setsid()"),
     E("flock", MI_SYSCALLS_LOCKS, ENOSYS, ANY, 0, "locks on shared read-only files (/usr, /lib) are a cross-box channel"),
     E("fcntl", MI_SYSCALLS_LOCKS, EPERM, REQ32_A1, F_SETLK, "record locks: cross-box channel (as flock)"),
     E("fcntl", MI_SYSCALLS_LOCKS, EPERM, REQ32_A1, F_SETLKW, "record locks: cross-box channel (as flock)"),
@@ -180,7 +181,10 @@ static int add_rule(scmp_filter_ctx ctx, const struct rule *r, int nr)
                                       SCMP_A0(SCMP_CMP_MASKED_EQ, 0xffffffffULL, f));
         return rc;
     case BITS_A0:
-        return seccomp_rule_add(ctx, action, nr, 1, SCMP_A0(SCMP_CMP_MASKED_EQ, r->val, r->val));
+        /* Bit 31 is in no persona; it excludes personality(0xffffffff), the standard query,
+         * which has every bit set but changes nothing. */
+        return seccomp_rule_add(ctx, action, nr, 1,
+                                SCMP_A0(SCMP_CMP_MASKED_EQ, r->val | 0x80000000u, r->val));
     }
     return -EINVAL;
 }
