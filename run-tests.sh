@@ -26,7 +26,7 @@ step "ASan+UBSan build"
     ninja -C build-asan >/dev/null || { echo "sanitizer build failed"; exit 1; }
 step "ASan+UBSan tests"
 ASAN_OPTIONS=abort_on_error=1:detect_leaks=1 UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1 \
-    MI_PAYLOADS="$PWD/build/tests/payloads" \
+    MI_SANITIZED=1 MI_PAYLOADS="$PWD/build/tests/payloads" \
     python3 tests/run_tests.py --build build-asan --label asan | tee -a "$log"
 [ "${PIPESTATUS[0]}" = 0 ] || status=1
 
@@ -37,7 +37,8 @@ if [ "${MI_SKIP_VM:-0}" != 1 ]; then
 fi
 
 # One summary line over all parts.
-awk '/^[a-z0-9 -]*: *[0-9]+ passed, [0-9]+ failed$/ {
-        sub(/^[^:]*: */, ""); p += $1; f += $3; n++ }
-     END { if (n == 0) { print "0 passed, 1 failed"; exit 1 } printf "%d passed, %d failed\n", p, f }' "$log"
+awk '/^[a-z0-9 -]*: *[0-9]+ passed, [0-9]+ failed(, [0-9]+ skipped)?$/ {
+        sub(/^[^:]*: */, ""); p += $1; f += $3; s += $5; n++ }
+     END { if (n == 0) { print "0 passed, 1 failed"; exit 1 }
+           printf "%d passed, %d failed%s\n", p, f, s ? ", " s " skipped" : "" }' "$log"
 exit $status

@@ -15,6 +15,14 @@ BIN = os.path.join(BUILD, "mini-isolate")
 PAYLOADS = os.environ.get("MI_PAYLOADS", os.path.join(BUILD, "tests", "payloads"))
 TMP = os.environ.get("MI_TEST_TMP", "/tmp")
 
+# Set by run-tests.sh for the ASan+UBSan pass: the keeper carries the sanitizer runtime.
+SANITIZED = os.environ.get("MI_SANITIZED") == "1"
+
+
+class Skip(Exception):
+    """Raised by a test that cannot say anything in this environment (reported as skipped)."""
+
+
 _lock = threading.Lock()
 _next_id = 1_000_000 + (os.getpid() % 100_000) * 100
 USED_IDS = []

@@ -49,12 +49,16 @@ def main():
     passed, failed = 0, []
     t0 = time.monotonic()
 
+    skipped = []
+
     def one(t):
         name, fn = t
         s = time.monotonic()
         try:
             fn()
             return name, None, time.monotonic() - s
+        except harness.Skip as e:
+            return name, e, time.monotonic() - s
         except Exception:
             return name, traceback.format_exc(), time.monotonic() - s
 
@@ -63,6 +67,9 @@ def main():
             if err is None:
                 passed += 1
                 print("ok   %-60s %.2fs" % (name, dt), flush=True)
+            elif isinstance(err, harness.Skip):
+                skipped.append(name)
+                print("skip %-60s %s" % (name, err), flush=True)
             else:
                 failed.append(name)
                 print("FAIL %-60s %.2fs\n%s" % (name, dt, err), flush=True)
@@ -78,12 +85,18 @@ def main():
         print("ok   leftovers (no cgroups or mounts left by the suite)")
     print("%d tests in %.1fs%s" % (len(tests) + 1, time.monotonic() - t0,
           ("; failed: " + ", ".join(failed)) if failed else ""))
-    print("%s%d passed, %d failed" % (args.label + ": " if args.label else "", passed, len(failed)))
+    print("%s%d passed, %d failed%s" % (args.label + ": " if args.label else "", passed, len(failed),
+                                        ", %d skipped" % len(skipped) if skipped else ""))
     return 1 if failed else 0
 
 
 def run_unit(path):
-    r = subprocess.run([path], capture_output=True, text=True, timeout=300)
+    env = dict(os.environ)
+    if path.endswith("test_cgroup"):
+        # Its fork-bomb workloads run under pids.max: LeakSanitizer cannot start its thread in
+        # them at exit and aborts.  Leak checking of the library is done by the other programs.
+        env["ASAN_OPTIONS"] = env.get("ASAN_OPTIONS", "") + ":detect_leaks=0"
+    r = subprocess.run([path], capture_output=True, text=True, timeout=300, env=env)
     assert r.returncode == 0, "%s failed:\n%s%s" % (path, r.stdout[-4000:], r.stderr[-2000:])
 
 

@@ -25,7 +25,9 @@ int mi_rlimits_apply(const mi_config *c, const char **which)
         bool apply;
         const char *name;
     } l[] = {
-        {RLIMIT_AS, kib(c->mem_kib), true, "RLIMIT_AS"},
+        /* Unlimited for now (as root, so even a lower inherited hard limit is lifted); the real
+         * value comes last, in mi_rlimits_apply_late(). */
+        {RLIMIT_AS, RLIM_INFINITY, true, "RLIMIT_AS"},
         /* isolate: -k 0 (the default) means unlimited */
         {RLIMIT_STACK, c->stack_kib == 0 ? RLIM_INFINITY : kib(c->stack_kib), true, "RLIMIT_STACK"},
         {RLIMIT_FSIZE, kib(c->fsize_kib), true, "RLIMIT_FSIZE"},
@@ -49,4 +51,9 @@ int mi_rlimits_apply(const mi_config *c, const char **which)
         }
     }
     return 0;
+}
+
+int mi_rlimits_apply_late(const mi_config *c)
+{
+    return set(RLIMIT_AS, kib(c->mem_kib));
 }

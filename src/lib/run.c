@@ -162,7 +162,8 @@ static int redirect(int target, const char *path, int flags)
 }
 
 static __attribute__((noreturn)) void program_main(const mi_config *c, const mi_cgroup *cg,
-                                                   bool attach, int sk, const int cap_w[2])
+                                                   bool attach, int sk, const int cap_w[2],
+                                                   const struct sock_fprog *filter)
 {
     uid_t uid = mi_run_uid(c);
     gid_t gid = mi_run_gid(c);
@@ -243,17 +244,20 @@ static __attribute__((noreturn)) void program_main(const mi_config *c, const mi_
     for (int s = 1; s < NSIG; s++)
         signal(s, SIG_DFL); /* fails harmlessly for SIGKILL, SIGSTOP and unused numbers */
     sigprocmask(SIG_SETMASK, &none, NULL);
-    /* The syscall policy (seccomp), last before exec.  The listener goes to the keeper before
-     * execve and is closed here (it is also close-on-exec): the program never holds it, so it
-     * cannot answer its own notifications.  If the keeper cannot get it, the program must not
-     * run: its violations would go unseen. */
-    char smsg[512];
-    int listener;
-    if (mi_seccomp_install(c, &listener, smsg, sizeof smsg) < 0) {
-        send_error(sk, "%s", smsg);
+    if ((r = mi_rlimits_apply_late(c)) < 0) {
+        send_error(sk, "setrlimit(RLIMIT_AS): %s", strerror(-r));
         _exit(126);
     }
-    if (listener >= 0) {
+    /* The syscall policy (seccomp, compiled by the keeper), last before exec.  The listener
+     * goes to the keeper before execve and is closed here (it is also close-on-exec): the
+     * program never holds it, so it cannot answer its own notifications.  If the keeper cannot
+     * get it, the program must not run: its violations would go unseen. */
+    if (filter->len) {
+        int listener = mi_seccomp_load(filter);
+        if (listener < 0) {
+            send_error(sk, "Cannot install the syscall policy: %s", strerror(-listener));
+            _exit(126);
+        }
         struct msg sm;
         memset(&sm, 0, sizeof sm);
         sm.type = MSG_SECCOMP;
@@ -270,7 +274,8 @@ static __attribute__((noreturn)) void program_main(const mi_config *c, const mi_
 /* ------------------------------------------------------------------ init (PID 1) */
 
 static __attribute__((noreturn)) void init_main(const mi_config *c, const char *box_dir,
-                                                const mi_cgroup *cg, int sk, const int cap_w[2])
+                                                const mi_cgroup *cg, int sk, const int cap_w[2],
+                                                const struct sock_fprog *filter)
 {
     /* If the keeper dies, the box dies with it: nothing may run unsupervised. */
     prctl(PR_SET_PDEATHSIG, SIGKILL);
@@ -305,7 +310,7 @@ static __attribute__((noreturn)) void init_main(const mi_config *c, const char *
         _exit(1);
     }
     if (child == 0)
-        program_main(c, cg, attach, sk, cap_w);
+        program_main(c, cg, attach, sk, cap_w, filter);
     for (int i = 0; i < 2; i++)
         if (cap_w[i] >= 0)
             close(cap_w[i]); /* only the program's processes hold the capture pipes */
@@ -657,11 +662,18 @@ int mi_keeper_run(const mi_config *c, const char *box_dir, mi_cgroup *cg, mi_res
     uint64_t ns = CLONE_NEWPID | CLONE_NEWNS | CLONE_NEWIPC | CLONE_NEWUTS;
     if (!c->share_net)
         ns |= CLONE_NEWNET;
-    k.start = mi_now_monotonic();
-    k.init_pid = clone3_into(ns, &k.initfd, -1);
-    if (k.init_pid == 0) {
-        close(sk[0]);
-        init_main(c, box_dir, cg, sk[1], cap_w);
+    struct sock_fprog filter;
+    bool compiled = mi_seccomp_compile(c, &filter, err) == 0;
+    if (!compiled)
+        k.init_pid = -1;
+    else {
+        k.start = mi_now_monotonic();
+        k.init_pid = clone3_into(ns, &k.initfd, -1);
+        if (k.init_pid == 0) {
+            close(sk[0]);
+            init_main(c, box_dir, cg, sk[1], cap_w, &filter);
+        }
+        free(filter.filter); /* the sandbox has its own copy */
     }
     close(sk[1]);
     for (int i = 0; i < 2; i++)
@@ -674,7 +686,8 @@ int mi_keeper_run(const mi_config *c, const char *box_dir, mi_cgroup *cg, mi_res
         for (int i = 0; i < 2; i++)
             if (k.cap_fd[i] >= 0)
                 close(k.cap_fd[i]);
-        return mi_fail_errno(err, MI_ERR_PROCESS, e, "Cannot create the sandbox (clone3)");
+        return compiled ? mi_fail_errno(err, MI_ERR_PROCESS, e, "Cannot create the sandbox (clone3)")
+                        : -1;
     }
     bool init_done = false;
     while (!init_done) {

@@ -28,6 +28,10 @@
 #include <string.h>
 #include <sys/ioctl.h>
 #include <sys/personality.h>
+#include <linux/seccomp.h>
+#include <linux/filter.h>
+#include <sys/stat.h>
+#include <sys/mman.h>
 #include <sys/socket.h>
 #include <sys/syscall.h>
 #include <unistd.h>
@@ -251,30 +255,47 @@ fail:
     return -1;
 }
 
-int mi_seccomp_install(const mi_config *c, int *listener, char *msg, size_t len)
+int mi_seccomp_compile(const mi_config *c, struct sock_fprog *prog, mi_error *err)
 {
-    *listener = -1;
+    prog->len = 0;
+    prog->filter = NULL;
     uint32_t flags = mi_seccomp_flags(c);
     if (flags == 0 && !c->has_allowed_syscalls)
         return 0; /* isolate's "syscall_flags = 0": no filter at all */
+    char msg[512];
     scmp_filter_ctx ctx;
-    if (build(c, flags, &ctx, msg, len) < 0)
-        return -1;
-    int rc = seccomp_load(ctx);
-    if (rc < 0) {
-        snprintf(msg, len, "seccomp_load: %s", strerror(-rc));
-        seccomp_release(ctx);
-        return -1;
-    }
-    int fd = seccomp_notify_fd(ctx);
+    if (build(c, flags, &ctx, msg, sizeof msg) < 0)
+        return mi_fail(err, MI_ERR_PROCESS, 0, "%s", msg);
+    /* libseccomp exports BPF only to a file descriptor: a memfd keeps it in memory. */
+    int fd = memfd_create("mi-seccomp", MFD_CLOEXEC);
+    int rc = fd < 0 ? -errno : seccomp_export_bpf(ctx, fd);
     seccomp_release(ctx);
-    if (fd < 0) {
-        /* Without the listener a violation would only fail with ENOSYS: refuse to run. */
-        snprintf(msg, len, "seccomp: no user-notification listener (kernel < 5.0?)");
-        return -1;
+    struct stat st;
+    if (rc == 0 && fstat(fd, &st) < 0)
+        rc = -errno;
+    size_t size = rc == 0 ? (size_t)st.st_size : 0;
+    if (rc == 0 && (size == 0 || size % sizeof(struct sock_filter) || size / sizeof(struct sock_filter) > BPF_MAXINSNS))
+        rc = -E2BIG;
+    if (rc == 0 && !(prog->filter = malloc(size)))
+        rc = -ENOMEM;
+    if (rc == 0 && pread(fd, prog->filter, size, 0) != (ssize_t)size)
+        rc = -EIO;
+    if (fd >= 0)
+        close(fd);
+    if (rc < 0) {
+        free(prog->filter);
+        prog->filter = NULL;
+        return mi_fail_errno(err, MI_ERR_PROCESS, -rc, "Cannot compile the syscall policy");
     }
-    *listener = fd;
+    prog->len = (unsigned short)(size / sizeof(struct sock_filter));
     return 0;
+}
+
+int mi_seccomp_load(const struct sock_fprog *prog)
+{
+    /* The listener is how the keeper learns about violations from the kernel itself. */
+    long fd = syscall(SYS_seccomp, SECCOMP_SET_MODE_FILTER, SECCOMP_FILTER_FLAG_NEW_LISTENER, prog);
+    return fd < 0 ? -errno : (int)fd;
 }
 
 int mi_seccomp_read_violation(int listener, int *nr, char *name, size_t len)

@@ -5,16 +5,20 @@
 #define MI_SECCOMP_POLICY_H
 #include "mini-isolate.h"
 
+#include <linux/filter.h>
 #include <stdio.h>
 
 /* Effective isolate-style flags of a run: c->syscall_flags when set, else the host config's. */
 uint32_t mi_seccomp_flags(const mi_config *c);
 
-/* In the program (after PR_SET_NO_NEW_PRIVS, after the uid switch, before execve): install the
- * policy of c.  *listener receives the user-notification fd through which the keeper learns
- * about violations (-1 when the policy has nothing that is a violation, or no filter at all).
- * On failure returns -1 and writes a one-line reason into msg. */
-int mi_seccomp_install(const mi_config *c, int *listener, char *msg, size_t len);
+/* In the keeper, before the sandbox is created: compile the policy of c to BPF (prog->filter is
+ * malloc'd; prog->len == 0 means "no filter").  Compiling here keeps the program's last steps
+ * free of allocation, so a small RLIMIT_AS cannot break them. */
+int mi_seccomp_compile(const mi_config *c, struct sock_fprog *prog, mi_error *err);
+
+/* In the program (after PR_SET_NO_NEW_PRIVS, after the uid switch, last before execve): load
+ * the filter.  Returns the user-notification listener fd, or -errno.  Async-signal-safe. */
+int mi_seccomp_load(const struct sock_fprog *prog);
 
 /* In the keeper: take one pending notification from the listener.  Returns 0 with the syscall's
  * number and name ("" if unknown) when a violation was read, -1 otherwise. */

@@ -93,7 +93,8 @@ def test_json_flood_1gib_is_capped_with_bounded_keeper_memory():
             assert len(j["stdout"]) == 16 << 20, len(j["stdout"])  # the default cap, 16 MiB
             assert secs < 20, secs
             # Keeper: the captured stream plus one JSON copy of it, never the 1 GiB.
-            assert rss < 64 * 1024, "keeper max RSS %d KiB" % rss
+            # (The sanitizer runtime's shadow and quarantine add ~50 MiB to a keeper.)
+            assert rss < (128 if harness.SANITIZED else 64) * 1024, "keeper max RSS %d KiB" % rss
 
 
 def test_json_background_child_holding_stdout_does_not_block():
@@ -228,6 +229,8 @@ def test_config_uid_gid_and_network():
 def test_library_json_api_via_ctypes():
     """examples/run.py: mi_run_json through ctypes (in its own process), box id from a numeric
     instance_id; the box is cleaned up afterwards."""
+    if harness.SANITIZED:
+        raise harness.Skip("a sanitizer-built library cannot be loaded into an uninstrumented python")
     script = os.path.join(harness.ROOT, "examples", "run.py")
     lib = os.path.join(harness.BUILD, "libmini-isolate.so")
     with Box(init=False) as b:
