@@ -792,6 +792,8 @@ int main(int argc, char **argv)
     atexit(cleanup_all);
     signal(SIGINT, on_signal);
     signal(SIGTERM, on_signal);
+    signal(SIGHUP, on_signal);
+    signal(SIGPIPE, SIG_IGN); /* stdout piped into head: keep going, clean up at the end */
 
     json = fopen(out_path, "w");
     if (!json)

@@ -91,6 +91,9 @@ class Box:
 
     def env(self, extra=None):
         e = {"PATH": "/usr/sbin:/usr/bin:/sbin:/bin", "MINI_ISOLATE_CONFIG": self.conf}
+        for k in ("PYTHONHOME", "ASAN_OPTIONS", "UBSAN_OPTIONS"):  # the VM runner's python
+            if k in os.environ:
+                e[k] = os.environ[k]
         if extra:
             e.update(extra)
         return e

@@ -158,8 +158,10 @@ def test_interrupt_signals_kill_box():
             p = subprocess.Popen([BIN, "-b", str(b.id), "-M", meta, "-p", "--run", "--",
                                   "./sleeper", "60"], env=b.env(), stdout=subprocess.PIPE,
                                  stderr=subprocess.PIPE, text=True)
-            time.sleep(0.7)
-            assert p.poll() is None
+            deadline = time.monotonic() + 20
+            while not box_procs(60000 + b.id) and time.monotonic() < deadline:
+                time.sleep(0.05)  # until the program runs (slow in the emulated VM)
+            assert p.poll() is None and box_procs(60000 + b.id)
             p.send_signal(sig)
             out, err = p.communicate(timeout=20)
             keys = [l.partition(":")[0] for l in open(meta).read().splitlines()]

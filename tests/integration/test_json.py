@@ -216,6 +216,8 @@ def test_config_uid_gid_and_network():
         cfg = write_config(b, {"uid": 61234, "gid": 61235, "enable_network": True})
         r = b.run("ids", opts=["--config=" + cfg])
         assert r.rc == 0 and "uid=61234,61234,61234 gid=61235,61235,61235" in r.stdout, r
+        if os.listdir("/sys/class/net") == ["lo"]:
+            raise harness.Skip("this host has no interface besides lo to see through the shared network")
         r = b.run("netif", opts=["--config=" + cfg])
         assert [l for l in r.stdout.splitlines() if not l.startswith("lo ")], r  # host's
         cfg = write_config(b, {"enable_network": False})
@@ -233,11 +235,14 @@ def test_library_json_api_via_ctypes():
         raise harness.Skip("a sanitizer-built library cannot be loaded into an uninstrumented python")
     script = os.path.join(harness.ROOT, "examples", "run.py")
     lib = os.path.join(harness.BUILD, "libmini-isolate.so")
+    if subprocess.run([sys.executable, "-c", "import ctypes"], capture_output=True).returncode:
+        raise harness.Skip("this python has no working ctypes (the VM's pruned copy)")
     with Box(init=False) as b:
         def run(cfg, *argv):
             p = subprocess.run([sys.executable, script, "--lib", lib, json.dumps(cfg)] +
                                list(argv), capture_output=True, text=True, env=b.env(),
                                timeout=60)
+            assert p.stdout.strip(), (p.returncode, p.stderr)
             return json.loads(p.stdout)
         j = run({"instance_id": str(b.id), "wall_time_limit": 5}, "/bin/echo", "hi")
         assert j["status"] == "Success" and j["stdout"] == "hi\n", j

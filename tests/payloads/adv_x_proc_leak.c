@@ -6,6 +6,8 @@
  * (informational); status Success. */
 #include <dirent.h>
 #include <fcntl.h>
+#include <sys/stat.h>
+#include <sys/sysmacros.h>
 #include "adv_common.h"
 int main(int argc, char **argv)
 {
@@ -35,7 +37,11 @@ int main(int argc, char **argv)
     int fd = open("/proc/sys/kernel/hostname", O_WRONLY);
     adv_must_fail("write /proc/sys/kernel/hostname", fd < 0 ? -1 : write(fd, "pwned", 5));
     fd = open("/proc/sysrq-trigger", O_WRONLY);
-    adv_must_fail("write /proc/sysrq-trigger", fd < 0 ? -1 : write(fd, "h", 1));
+    struct stat sst;
+    if (fd >= 0 && fstat(fd, &sst) == 0 && S_ISCHR(sst.st_mode) && sst.st_rdev == makedev(1, 3))
+        adv_contained("/proc/sysrq-trigger is masked by /dev/null (writes go nowhere)");
+    else
+        adv_must_fail("write /proc/sysrq-trigger", fd < 0 ? -1 : write(fd, "h", 1));
     FILE *f = fopen("/proc/self/mountinfo", "r");
     char line[1024];
     int host = 0;

@@ -22,7 +22,7 @@ REPO=$(cd "$(dirname "$0")/../.." && pwd)
 BUILD=$(readlink -f "${1:-$REPO/build}")
 VMDIR=${CGV2_VM_DIR:-$(dirname "$REPO")/shared/tools/cgv2-vm}
 PY=/usr/bin/python3
-FILTERS=${MI_VM_TESTS:-"test_smoke test_cli test_cgroup_cli unit/"}
+FILTERS=${MI_VM_TESTS:-"test_ unit/"}   # everything: the whole suite runs on pure cgroup v2 too
 
 die() { echo "run-vm-tests: $*" >&2; exit 2; }
 [ -x "$VMDIR/run-in-cgv2-vm.sh" ] ||
@@ -39,6 +39,8 @@ STAGE=$(mktemp -d /var/tmp/mi-vm-stage.XXXXXX)
 trap 'rm -rf "$STAGE"' EXIT
 mkdir -p "$STAGE/build/tests/payloads" "$STAGE/tests/integration" "$STAGE/py/lib"
 cp "$BUILD/mini-isolate" "$STAGE/build/"
+for f in "$BUILD"/libmini-isolate.so*; do [ -d "$f" ] || cp -P "$f" "$STAGE/build/"; done
+mkdir -p "$STAGE/examples" && cp "$REPO/examples/run.py" "$STAGE/examples/"
 for f in "$BUILD"/tests/payloads/*; do [ -f "$f" ] && [ -x "$f" ] && cp "$f" "$STAGE/build/tests/payloads/"; done
 for u in "$BUILD"/tests/*; do [ -f "$u" ] && [ -x "$u" ] && cp "$u" "$STAGE/build/tests/"; done   # unit tests
 cp "$REPO"/tests/*.py "$STAGE/tests/"
@@ -110,7 +112,7 @@ INNER
 kargs=()
 for k in $FILTERS; do kargs+=(-k "$k"); done
 # Host programs the tests call that busybox lacks or has in a different form.
-export VM_EXTRA_BINS="$PY /usr/bin/setpriv ${MI_VM_EXTRA_BINS:-}" VM_TIMEOUT=${VM_TIMEOUT:-420}
+export VM_EXTRA_BINS="$PY /usr/bin/setpriv /usr/bin/findmnt ${MI_VM_EXTRA_BINS:-}" VM_TIMEOUT=${VM_TIMEOUT:-420}
 fail=0
 for pass in root scope; do
     if [ $pass = scope ]; then export VM_CGROUP=sbx.slice/test.scope; else unset VM_CGROUP; fi
