@@ -1,0 +1,8 @@
+/* Dereferences NULL: killed by SIGSEGV (verdict Signaled, isolate status SG). */
+#include <stdio.h>
+int main(void)
+{
+    volatile int *p = NULL;
+    printf("%d\n", *p);
+    return 0;
+}
