@@ -286,6 +286,10 @@ char *mi_config_to_json(const mi_config *c, mi_error *err);
 /* Default output cap of a captured stream (bytes). */
 #define MI_DEFAULT_OUTPUT_LIMIT (16u * 1024 * 1024)
 
+/* An ExecutionResult JSON document for a failure before anything ran (status InternalError,
+ * isolate status XX, the message as error_message); malloc'd, free with mi_free(). */
+char *mi_result_error_json(const char *msg);
+
 /* ---------------------------------------------------------------- one-call API (api.c)
  *
  * mi_run_once: init box c->box_id, run c->argv, clean up.  0 when the sandbox did its job

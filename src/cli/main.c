@@ -154,18 +154,10 @@ static bool json_out;
 /* --json: a failure before anything ran is still an ExecutionResult (InternalError). */
 static void print_error_json(const char *msg)
 {
-    mi_result r;
-    mi_result_init(&r);
-    r.status = MI_STATUS_INTERNAL_ERROR;
-    r.error_message = strdup(msg);
-    snprintf(r.isolate_status, sizeof r.isolate_status, "XX");
-    snprintf(r.message, sizeof r.message, "%s", msg);
-    mi_error e;
-    char *j = mi_result_to_json(&r, &e);
+    char *j = mi_result_error_json(msg);
     if (j)
         printf("%s\n", j);
     free(j);
-    mi_result_free(&r);
 }
 
 static __attribute__((noreturn)) void usage_error(const char *fmt, ...)

@@ -32,7 +32,7 @@ void mi_free(void *p)
     free(p);
 }
 
-static char *error_json(const char *msg)
+char *mi_result_error_json(const char *msg)
 {
     mi_result r;
     mi_result_init(&r);
@@ -53,7 +53,7 @@ char *mi_run_json(const char *config_json, const char *const *argv)
     mi_result r;
     mi_result_init(&r);
     if (mi_config_init(&c, &err) < 0)
-        return error_json(err.msg);
+        return mi_result_error_json(err.msg);
     char *out = NULL;
     /* Same rule as the CLI: only a real root caller may point at another host configuration. */
     const char *path = MI_CONFIG_PATH;
@@ -96,5 +96,5 @@ char *mi_run_json(const char *config_json, const char *const *argv)
 fail:
     mi_result_free(&r);
     mi_config_free(&c);
-    return error_json(err.msg);
+    return mi_result_error_json(err.msg);
 }

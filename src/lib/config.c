@@ -231,15 +231,12 @@ int mi_config_add_dir_rule(mi_config *c, const char *spec, mi_error *err)
     return rc;
 }
 
-int mi_config_add_env_rule(mi_config *c, const char *spec, mi_error *err)
+int mi_config_push_env(mi_config *c, const char *name, size_t name_len, const char *value,
+                       mi_error *err)
 {
-    const char *eq = strchr(spec, '=');
-    size_t n = eq ? (size_t)(eq - spec) : strlen(spec);
-    if (n == 0)
-        return mi_fail(err, MI_ERR_CONFIG, EINVAL, "Invalid environment rule '%s'", spec);
-    mi_env_rule r = {strndup(spec, n), eq ? strdup(eq + 1) : NULL};
+    mi_env_rule r = {strndup(name, name_len), value ? strdup(value) : NULL};
     mi_env_rule *ne = realloc(c->env, (c->n_env + 1) * sizeof *ne);
-    if (!r.name || (eq && !r.value) || !ne) {
+    if (!r.name || (value && !r.value) || !ne) {
         free(r.name);
         free(r.value);
         if (ne)
@@ -249,4 +246,13 @@ int mi_config_add_env_rule(mi_config *c, const char *spec, mi_error *err)
     c->env = ne;
     c->env[c->n_env++] = r;
     return 0;
+}
+
+int mi_config_add_env_rule(mi_config *c, const char *spec, mi_error *err)
+{
+    const char *eq = strchr(spec, '=');
+    size_t n = eq ? (size_t)(eq - spec) : strlen(spec);
+    if (n == 0)
+        return mi_fail(err, MI_ERR_CONFIG, EINVAL, "Invalid environment rule '%s'", spec);
+    return mi_config_push_env(c, spec, n, eq ? eq + 1 : NULL, err);
 }

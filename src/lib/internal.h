@@ -26,6 +26,10 @@ char *mi_strdup(const char *s); /* NULL-safe; aborts nothing: returns NULL on EN
 
 double mi_now_monotonic(void);
 
+/* Append an environment rule (name[0..name_len), value NULL = inherit, "" = remove). */
+int mi_config_push_env(mi_config *c, const char *name, size_t name_len, const char *value,
+                       mi_error *err);
+
 /* The uid/gid the program runs as: the box's own (first_uid + box id) unless the config's uid/gid
  * override it (root callers only, checked by mi_box_run). */
 static inline uid_t mi_run_uid(const mi_config *c)

@@ -237,18 +237,7 @@ static int add_env(mi_config *c, const char *name, const char *value, const char
 {
     if (!*name || strchr(name, '='))
         return bad(err, path, "invalid variable name '%s'", name);
-    mi_env_rule r = {strdup(name), strdup(value)};
-    mi_env_rule *ne = realloc(c->env, (c->n_env + 1) * sizeof *ne);
-    if (!r.name || !r.value || !ne) {
-        free(r.name);
-        free(r.value);
-        if (ne)
-            c->env = ne;
-        return mi_fail(err, MI_ERR_CONFIG, ENOMEM, "out of memory");
-    }
-    c->env = ne;
-    c->env[c->n_env++] = r;
-    return 0;
+    return mi_config_push_env(c, name, strlen(name), value, err);
 }
 
 static int get_env(json_t *v, mi_config *c, mi_error *err)
