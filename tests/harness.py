@@ -160,3 +160,21 @@ def cgroup_dirs(box_id):
         if root.count("/") > 6:
             dirs[:] = []
     return found
+
+
+def uid_processes(uid):
+    """PIDs (host view) of the processes whose real uid is `uid`."""
+    found = []
+    for p in os.listdir("/proc"):
+        if not p.isdigit():
+            continue
+        try:
+            with open("/proc/%s/status" % p) as f:
+                for line in f:
+                    if line.startswith("Uid:"):
+                        if int(line.split()[1]) == uid:
+                            found.append(int(p))
+                        break
+        except OSError:
+            pass
+    return found

@@ -23,20 +23,7 @@ def iso_keys(r):
 
 
 def box_procs(uid):
-    """Host pids whose real uid is the box uid."""
-    found = []
-    for p in os.listdir("/proc"):
-        if p.isdigit():
-            try:
-                with open("/proc/%s/status" % p) as f:
-                    for line in f:
-                        if line.startswith("Uid:"):
-                            if int(line.split()[1]) == uid:
-                                found.append(int(p))
-                            break
-            except OSError:
-                pass
-    return found
+    return harness.uid_processes(uid)
 
 
 # ------------------------------------------------------------------ meta file and exit codes
