@@ -127,10 +127,10 @@ static int remove_box(const mi_config *c, const char *dir, const struct box_stat
     int rc = 0;
     if (s->cg || c->cg)
         rc = mi_cg_box_remove(&c->host, c->box_id, err);
+    mi_netns_remove(dir);
     if (rc == 0)
         rc = mi_tree_remove(pfd, name, err);
     close(pfd);
-    (void)dir;
     return rc;
 }
 
@@ -172,6 +172,8 @@ int mi_box_init(const mi_config *c, char *dir_out, size_t len, mi_error *err)
         rc = mi_fail_errno(err, MI_ERR_IO, errno, "Cannot create the box in %s", dir);
     if (rc == 0 && c->cg)
         rc = mi_cg_box_create(&c->host, c->box_id, err);
+    if (rc == 0)
+        rc = mi_netns_create(dir, err);
     if (rc == 0) {
         char st[128];
         snprintf(st, sizeof st, "owner=%u group=%u cg=%d\n", (unsigned)c->caller_uid,

@@ -20,6 +20,12 @@
 #include <sys/stat.h>
 #include <sys/syscall.h>
 #include <unistd.h>
+#include <linux/sched.h>
+#include <signal.h>
+#include <sched.h>
+#include <sys/wait.h>
+#include <linux/magic.h>
+#include <sys/statfs.h>
 
 int mi_tmp_backing_name(const char *inside, char *buf, size_t len)
 {
@@ -460,4 +466,63 @@ int mi_net_loopback_up(mi_error *err)
     }
     close(s);
     return rc;
+}
+
+static int netns_path(const char *box_dir, char *buf, size_t len)
+{
+    return mi_snprintf(buf, len, "%s/netns", box_dir);
+}
+
+int mi_netns_create(const char *box_dir, mi_error *err)
+{
+    char path[4200];
+    if (netns_path(box_dir, path, sizeof path) < 0)
+        return mi_fail(err, MI_ERR_IO, ENAMETOOLONG, "Path too long");
+    int fd = open(path, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0444);
+    if (fd < 0)
+        return mi_fail_errno(err, MI_ERR_IO, errno, "Cannot create %s", path);
+    close(fd);
+    int pfd = -1;
+    pid_t pid = (pid_t)syscall(SYS_clone3, &(struct clone_args){.flags = CLONE_PIDFD,
+                                                             .pidfd = (uint64_t)(uintptr_t)&pfd,
+                                                             .exit_signal = SIGCHLD},
+                               sizeof(struct clone_args));
+    if (pid == 0) {
+        mi_error e;
+        _exit(unshare(CLONE_NEWNET) < 0 || mi_net_loopback_up(&e) < 0 ||
+              mount("/proc/self/ns/net", path, NULL, MS_BIND, NULL) < 0 ? 1 : 0);
+    }
+    if (pid < 0)
+        return mi_fail_errno(err, MI_ERR_PROCESS, errno, "Cannot create the network namespace");
+    siginfo_t si;
+    while (waitid(P_PIDFD, (id_t)pfd, &si, WEXITED) < 0 && errno == EINTR)
+        ;
+    close(pfd);
+    if (si.si_code != CLD_EXITED || si.si_status != 0)
+        return mi_fail(err, MI_ERR_PROCESS, 0, "Cannot create the network namespace of %s",
+                       box_dir);
+    return 0;
+}
+
+void mi_netns_remove(const char *box_dir)
+{
+    char path[4200];
+    if (netns_path(box_dir, path, sizeof path) == 0)
+        while (umount2(path, MNT_DETACH | UMOUNT_NOFOLLOW) == 0)
+            ; /* a box re-initialised over a stale mount may have stacked ones */
+}
+
+int mi_netns_open(const char *box_dir)
+{
+    char path[4200];
+    if (netns_path(box_dir, path, sizeof path) < 0)
+        return -1;
+    int fd = open(path, O_RDONLY | O_NOFOLLOW | O_CLOEXEC);
+    struct statfs sf;
+    /* Only a real network namespace: after a reboot the file is an empty regular file. */
+    if (fd >= 0 && (fstatfs(fd, &sf) < 0 || sf.f_type != NSFS_MAGIC)) {
+        close(fd);
+        fd = -1;
+    }
+    return fd;
 }

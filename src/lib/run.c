@@ -275,7 +275,7 @@ static __attribute__((noreturn)) void program_main(const mi_config *c, const mi_
 
 static __attribute__((noreturn)) void init_main(const mi_config *c, const char *box_dir,
                                                 const mi_cgroup *cg, int sk, const int cap_w[2],
-                                                const struct sock_fprog *filter)
+                                                const struct sock_fprog *filter, int netfd)
 {
     /* If the keeper dies, the box dies with it: nothing may run unsupervised. */
     prctl(PR_SET_PDEATHSIG, SIGKILL);
@@ -288,7 +288,14 @@ static __attribute__((noreturn)) void init_main(const mi_config *c, const char *
         send_error(sk, "sethostname: %s", strerror(errno));
         _exit(1);
     }
-    if (!c->share_net && mi_net_loopback_up(&err) < 0) {
+    /* The box's own network namespace (made at --init), or else a fresh one from clone3. */
+    if (netfd >= 0 && setns(netfd, CLONE_NEWNET) < 0) {
+        send_error(sk, "Cannot enter the box's network namespace: %s", strerror(errno));
+        _exit(1);
+    }
+    if (netfd >= 0)
+        close(netfd);
+    else if (!c->share_net && mi_net_loopback_up(&err) < 0) {
         send_error(sk, "%s", err.msg);
         _exit(1);
     }
@@ -660,7 +667,8 @@ int mi_keeper_run(const mi_config *c, const char *box_dir, mi_cgroup *cg, mi_res
         cap_w[i] = pp[1];
     }
     uint64_t ns = CLONE_NEWPID | CLONE_NEWNS | CLONE_NEWIPC | CLONE_NEWUTS;
-    if (!c->share_net)
+    int netfd = c->share_net ? -1 : mi_netns_open(box_dir);
+    if (!c->share_net && netfd < 0)
         ns |= CLONE_NEWNET;
     struct sock_fprog filter;
     bool compiled = mi_seccomp_compile(c, &filter, err) == 0;
@@ -671,10 +679,12 @@ int mi_keeper_run(const mi_config *c, const char *box_dir, mi_cgroup *cg, mi_res
         k.init_pid = clone3_into(ns, &k.initfd, -1);
         if (k.init_pid == 0) {
             close(sk[0]);
-            init_main(c, box_dir, cg, sk[1], cap_w, &filter);
+            init_main(c, box_dir, cg, sk[1], cap_w, &filter, netfd);
         }
         free(filter.filter); /* the sandbox has its own copy */
     }
+    if (netfd >= 0)
+        close(netfd);
     close(sk[1]);
     for (int i = 0; i < 2; i++)
         if (cap_w[i] >= 0)

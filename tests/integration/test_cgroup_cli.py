@@ -145,7 +145,8 @@ def test_cg_timing_flags():
     with cg_box() as b:
         r = b.run("cg_orphan_burn", "1500", opts=["--cg-timing", "-p10", "-t", "10", "-w", "30"])
         assert r.rc == 0, r
-        assert r.time() >= 0.5, "the orphan's CPU was not counted: %r" % r
+        # The orphan burns for 1.5 s of wall time; on a loaded 2-core machine it gets less CPU.
+        assert r.time() >= 0.2, "the orphan's CPU was not counted: %r" % r
         r2 = b.run("cg_orphan_burn", "1500", opts=["--no-cg-timing", "-p10", "-t", "10",
                                                    "-w", "30"])
         assert r2.rc == 0 and r2.wall() >= 1.4, r2
