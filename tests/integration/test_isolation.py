@@ -170,3 +170,39 @@ def test_cleanup_leaves_nothing():
         assert b.cleanup().returncode == 0
         assert not os.path.exists(b.dir)
         assert os.listdir(os.path.join(b.tmp, "boxes")) == []
+
+
+def _nsids(b, *opts):
+    r = b.run("nsids", opts=list(opts))
+    assert r.rc == 0, r
+    return r.stdout.split()
+
+
+def _host_ns(name):
+    return os.readlink("/proc/self/ns/" + name)
+
+
+def test_network_namespace_per_box_lives_from_init_to_cleanup():
+    """The box's network namespace is made at --init and kept until --cleanup: every run of the
+    box is in it, other boxes and the host are not; the other namespaces are new per run."""
+    with Box() as a, Box() as b:
+        netns_file = os.path.join(a.dir, "netns")
+        st = os.stat(netns_file)
+        a1, a2, b1 = _nsids(a), _nsids(a), _nsids(b)
+        assert a1[0] == a2[0] == "net:[%d]" % st.st_ino, (a1, a2, st.st_ino)
+        assert b1[0] != a1[0] and a1[0] != _host_ns("net"), (a1, b1)
+        # (Inode numbers of freed namespaces are reused, so per-run ones are compared with the
+        # host's only.)
+        for i, name in enumerate(("pid", "mnt", "ipc", "uts")):
+            assert _host_ns(name) not in (a1[i + 1], a2[i + 1]), (name, a1, a2)
+        # --share-net: the host's network namespace.
+        assert _nsids(a, "--share-net")[0] == _host_ns("net")
+        # After a reboot the bind mount is gone: a run then gets a fresh namespace of its own.
+        subprocess.run(["umount", netns_file], check=True)
+        f1 = _nsids(a)
+        assert f1[0] != _host_ns("net") and f1[0] != b1[0], (f1, b1)
+        r = a.run("netif")
+        assert r.stdout.strip() == "lo up", r
+        assert a.cleanup().returncode == 0
+        assert not os.path.exists(a.dir)
+        assert "/%d/netns" % a.id not in open("/proc/self/mountinfo").read()
