@@ -114,7 +114,9 @@ class Box:
         """Copy a payload (src) or write data into the box directory, owned by root."""
         dst = os.path.join(self.boxdir, name)
         if src is not None:
-            shutil.copyfile(src, dst)
+            # Copied by cp, not by this process: a fork in another test thread would inherit
+            # our write descriptor for a moment, and exec of the file would fail (ETXTBSY).
+            subprocess.run(["cp", src, dst], check=True)
         else:
             with open(dst, "wb" if isinstance(data, bytes) else "w") as f:
                 f.write(data)

@@ -671,7 +671,7 @@ int mi_keeper_run(const mi_config *c, const char *box_dir, mi_cgroup *cg, mi_res
     if (!c->share_net && netfd < 0)
         ns |= CLONE_NEWNET;
     struct sock_fprog filter;
-    bool compiled = mi_seccomp_compile(c, &filter, err) == 0;
+    bool compiled = mi_seccomp_compile(c, box_dir, &filter, err) == 0;
     if (!compiled)
         k.init_pid = -1;
     else {

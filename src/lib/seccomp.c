@@ -255,13 +255,8 @@ fail:
     return -1;
 }
 
-int mi_seccomp_compile(const mi_config *c, struct sock_fprog *prog, mi_error *err)
+static int compile(const mi_config *c, uint32_t flags, struct sock_fprog *prog, mi_error *err)
 {
-    prog->len = 0;
-    prog->filter = NULL;
-    uint32_t flags = mi_seccomp_flags(c);
-    if (flags == 0 && !c->has_allowed_syscalls)
-        return 0; /* isolate's "syscall_flags = 0": no filter at all */
     char msg[512];
     scmp_filter_ctx ctx;
     if (build(c, flags, &ctx, msg, sizeof msg) < 0)
@@ -289,6 +284,86 @@ int mi_seccomp_compile(const mi_config *c, struct sock_fprog *prog, mi_error *er
     }
     prog->len = (unsigned short)(size / sizeof(struct sock_filter));
     return 0;
+}
+
+/* The policy's identity: the program version (the rule table), the flags, the allow-list. */
+static uint64_t policy_key(const mi_config *c, uint32_t flags)
+{
+    uint64_t h = 1469598103934665603ULL; /* FNV-1a */
+    char head[64];
+    snprintf(head, sizeof head, "%s/%u/%d/", MI_VERSION, flags, c->has_allowed_syscalls);
+    for (size_t i = 0; i <= c->n_allowed_syscalls; i++) {
+        const char *p = i == 0 ? head : c->allowed_syscalls[i - 1];
+        for (; *p; p++)
+            h = (h ^ (unsigned char)*p) * 1099511628211ULL;
+        h = (h ^ ',') * 1099511628211ULL;
+    }
+    return h;
+}
+
+/* <box>/seccomp.bpf: the key, then the BPF program.  The box directory is root's and the
+ * program cannot write there; a file that is not root's own, or is writable by others, is
+ * ignored (a forged filter would be a policy bypass). */
+static bool cache_read(int boxfd, uint64_t key, struct sock_fprog *prog)
+{
+    int fd = openat(boxfd, "seccomp.bpf", O_RDONLY | O_NOFOLLOW | O_CLOEXEC);
+    if (fd < 0)
+        return false;
+    struct stat st;
+    uint64_t k = 0;
+    bool ok = fstat(fd, &st) == 0 && S_ISREG(st.st_mode) && st.st_uid == 0 &&
+              !(st.st_mode & 022) && st.st_size > (off_t)sizeof k &&
+              (size_t)(st.st_size - (off_t)sizeof k) % sizeof(struct sock_filter) == 0 &&
+              (size_t)(st.st_size - (off_t)sizeof k) / sizeof(struct sock_filter) <= BPF_MAXINSNS &&
+              pread(fd, &k, sizeof k, 0) == (ssize_t)sizeof k && k == key;
+    size_t size = ok ? (size_t)st.st_size - sizeof k : 0;
+    if (ok && (prog->filter = malloc(size)) != NULL &&
+        pread(fd, prog->filter, size, sizeof k) == (ssize_t)size)
+        prog->len = (unsigned short)(size / sizeof(struct sock_filter));
+    else {
+        free(prog->filter);
+        prog->filter = NULL;
+        ok = false;
+    }
+    close(fd);
+    return ok;
+}
+
+static void cache_write(int boxfd, uint64_t key, const struct sock_fprog *prog)
+{
+    char tmp[64];
+    snprintf(tmp, sizeof tmp, "seccomp.bpf.%d", (int)getpid());
+    int fd = openat(boxfd, tmp, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0600);
+    if (fd < 0)
+        return;
+    size_t size = prog->len * sizeof(struct sock_filter);
+    bool ok = write(fd, &key, sizeof key) == (ssize_t)sizeof key &&
+              write(fd, prog->filter, size) == (ssize_t)size;
+    close(fd);
+    if (!ok || renameat(boxfd, tmp, boxfd, "seccomp.bpf") < 0)
+        unlinkat(boxfd, tmp, 0);
+}
+
+int mi_seccomp_compile(const mi_config *c, const char *box_dir, struct sock_fprog *prog,
+                       mi_error *err)
+{
+    prog->len = 0;
+    prog->filter = NULL;
+    uint32_t flags = mi_seccomp_flags(c);
+    if (flags == 0 && !c->has_allowed_syscalls)
+        return 0; /* isolate's "syscall_flags = 0": no filter at all */
+    /* libseccomp's BPF generator costs ~0.3 ms; a box runs the same policy again and again. */
+    uint64_t key = policy_key(c, flags);
+    int boxfd = box_dir ? open(box_dir, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC) : -1;
+    int rc = 0;
+    if (boxfd < 0 || !cache_read(boxfd, key, prog)) {
+        rc = compile(c, flags, prog, err);
+        if (rc == 0 && boxfd >= 0)
+            cache_write(boxfd, key, prog);
+    }
+    if (boxfd >= 0)
+        close(boxfd);
+    return rc;
 }
 
 int mi_seccomp_load(const struct sock_fprog *prog)

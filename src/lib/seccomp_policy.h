@@ -13,8 +13,10 @@ uint32_t mi_seccomp_flags(const mi_config *c);
 
 /* In the keeper, before the sandbox is created: compile the policy of c to BPF (prog->filter is
  * malloc'd; prog->len == 0 means "no filter").  Compiling here keeps the program's last steps
- * free of allocation, so a small RLIMIT_AS cannot break them. */
-int mi_seccomp_compile(const mi_config *c, struct sock_fprog *prog, mi_error *err);
+ * free of allocation, so a small RLIMIT_AS cannot break them.  With box_dir, the result is
+ * cached in <box_dir>/seccomp.bpf, keyed by the policy. */
+int mi_seccomp_compile(const mi_config *c, const char *box_dir, struct sock_fprog *prog,
+                       mi_error *err);
 
 /* In the program (after PR_SET_NO_NEW_PRIVS, after the uid switch, last before execve): load
  * the filter.  Returns the user-notification listener fd, or -errno.  Async-signal-safe. */

@@ -293,3 +293,26 @@ def test_proc_masked():
                 assert lines[p].split()[0] in ("masked", "absent", "denied"), (p, lines)
         assert lines["/proc/kallsyms"].split()[0] in ("masked", "absent"), lines
         assert lines["/proc/sys"].startswith("ro"), lines
+
+
+def test_compiled_policy_cache_is_keyed_and_not_trusted_when_writable():
+    """The keeper caches the compiled filter in <box>/seccomp.bpf (root's, 0600), keyed by the
+    policy: another policy recompiles it, and a cache file others could have written (here: an
+    allow-everything program) is ignored, not loaded."""
+    import struct
+    with Box() as b:
+        ptrace = 101
+        assert_violation(sc(b, [ptrace]), "ptrace", ptrace)
+        cache = os.path.join(b.dir, "seccomp.bpf")
+        st = os.stat(cache)
+        assert st.st_uid == 0 and (st.st_mode & 0o777) == 0o600, oct(st.st_mode)
+        # Another policy (no filter at all, then only keyrings off) must not reuse it.
+        assert parse(sc(b, [ptrace, 16, 1], ["--syscalls=0"]))[0] == -1  # PTRACE_ATTACH to init: EPERM
+        assert parse(sc(b, [250, 0], ["--syscalls=1"])) == (-1, 38)  # keyctl: ENOSYS
+        assert_violation(sc(b, [ptrace]), "ptrace", ptrace)
+        # Forge: keep the key, replace the program by "return ALLOW", make it world-writable.
+        key = open(cache, "rb").read(8)
+        with open(cache, "wb") as f:
+            f.write(key + struct.pack("<HBBI", 0x06, 0, 0, 0x7FFF0000))
+        os.chmod(cache, 0o666)
+        assert_violation(sc(b, [ptrace]), "ptrace", ptrace)
