@@ -266,7 +266,7 @@ int mi_box_list(const mi_host_config *h, mi_box_info **out, size_t *n, mi_error 
 /* Run c->argv in the initialised box.  Returns 0 when the sandbox did its job (the program's
  * outcome, whatever it is, is in *r), -1 on a sandbox failure: then *err says why and *r has
  * status InternalError (with stats if the program had started). */
-int mi_box_run(const mi_config *c, bool wait_for_lock, mi_result *r, mi_error *err);
+int mi_box_run(const mi_config *c, mi_result *r, mi_error *err);
 
 /* ---------------------------------------------------------------- JSON (json.c)
  *

@@ -29,6 +29,9 @@ enum {
     OPT_OUTPUT_LIMIT, OPT_SYSCALLS, OPT_ALLOW_SYSCALLS,
 };
 
+/* "+": stop at the first non-option, which is the program (or a subcommand word). */
+static const char short_opts[] = "+:b:c:d:DeE:f:i:k:m:M:n:o:p::q:r:st:vw:x:";
+
 static const struct option long_opts[] = {
     {"box-id", required_argument, NULL, 'b'},
     {"chdir", required_argument, NULL, 'c'},
@@ -352,8 +355,7 @@ static void prescan(int argc, char **argv, mi_config *c)
     const char *config = NULL;
     opterr = 0;
     for (;;) {
-        int o = getopt_long(argc, argv, "+:b:c:d:DeE:f:i:k:m:M:n:o:p::q:r:st:vw:x:", long_opts,
-                            NULL);
+        int o = getopt_long(argc, argv, short_opts, long_opts, NULL);
         if (o == -1) {
             enum cmd sc;
             if (optind < argc && subcommand_word(argv[optind], &sc)) {
@@ -449,14 +451,13 @@ int main(int argc, char **argv)
         return 2;
     }
     enum cmd cmd = CMD_NONE;
-    bool wait = false, as_uid_set = false, as_gid_set = false, cg_option = false;
+    bool as_uid_set = false, as_gid_set = false, cg_option = false;
     uid_t as_uid = 0;
     gid_t as_gid = 0;
     prescan(argc, argv, &cfg);
     opterr = 0;
     for (;;) {
-        int o = getopt_long(argc, argv, "+:b:c:d:DeE:f:i:k:m:M:n:o:p::q:r:st:vw:x:", long_opts,
-                            NULL);
+        int o = getopt_long(argc, argv, short_opts, long_opts, NULL);
         if (o == -1) {
             enum cmd sc;
             if (optind < argc && cmd == CMD_NONE && subcommand_word(argv[optind], &sc)) {
@@ -578,7 +579,6 @@ int main(int argc, char **argv)
             cfg.core_kib = num(optarg, "--core");
             break;
         case OPT_WAIT:
-            wait = true;
             cfg.wait_for_lock = true;
             break;
         case OPT_AS_UID:
@@ -748,7 +748,7 @@ int main(int argc, char **argv)
                     cfg.n_dirs, cfg.cg ? ", control groups" : "");
         mi_result r;
         mi_result_init(&r);
-        int rc = mi_box_run(&cfg, wait, &r, &err);
+        int rc = mi_box_run(&cfg, &r, &err);
         if (rc < 0 && !*r.isolate_status) {
             /* Failed before anything ran. */
             die(err.msg);

@@ -9,14 +9,19 @@
 #include <string.h>
 #include <unistd.h>
 
-int mi_run_once(const mi_config *c, mi_result *r, mi_error *err)
+int mi_run_once(const mi_config *conf, mi_result *r, mi_error *err)
 {
+    /* The box is ours from init to cleanup: wait rather than fail if another keeper holds it
+     * for a moment (a shallow copy: nothing in it is owned or freed here). */
+    mi_config one = *conf;
+    one.wait_for_lock = true;
+    const mi_config *c = &one;
     char dir[4096];
     if (mi_box_init(c, dir, sizeof dir, err) < 0) {
         r->status = MI_STATUS_INTERNAL_ERROR;
         return -1;
     }
-    int rc = mi_box_run(c, true, r, err);
+    int rc = mi_box_run(c, r, err);
     mi_error e2;
     if (mi_box_cleanup(c, &e2) < 0 && rc == 0) {
         *err = e2;

@@ -244,7 +244,7 @@ static int prepare_tmp_dirs(const mi_config *c, int bfd, uid_t uid, gid_t gid, m
     return rc;
 }
 
-int mi_box_run(const mi_config *c, bool wait_for_lock, mi_result *r, mi_error *err)
+int mi_box_run(const mi_config *c, mi_result *r, mi_error *err)
 {
     char dir[4096];
     r->status = MI_STATUS_INTERNAL_ERROR;
@@ -252,7 +252,7 @@ int mi_box_run(const mi_config *c, bool wait_for_lock, mi_result *r, mi_error *e
         return mi_fail(err, MI_ERR_USAGE, EINVAL, "No program to run");
     if (mi_box_path(c, dir, sizeof dir, err) < 0)
         return -1;
-    int lock = lock_box(c, wait_for_lock || c->wait_for_lock, err);
+    int lock = lock_box(c, c->wait_for_lock, err);
     if (lock < 0)
         return -1;
     int rc = 0;
