@@ -13,6 +13,7 @@
  * Messages go over one SOCK_SEQPACKET socket pair; the program's copy is close-on-exec. */
 #include "box.h"
 #include "internal.h"
+#include "landlock.h"
 #include "mounts.h"
 #include "rlimits.h"
 #include "seccomp_policy.h"
@@ -244,6 +245,12 @@ static __attribute__((noreturn)) void program_main(const mi_config *c, const mi_
     for (int s = 1; s < NSIG; s++)
         signal(s, SIG_DFL); /* fails harmlessly for SIGKILL, SIGSTOP and unused numbers */
     sigprocmask(SIG_SETMASK, &none, NULL);
+    /* Writes fenced by path as well as by mount flags (needs no_new_privs, set above). */
+    const char *what = NULL;
+    if ((r = mi_landlock_apply(c, &what)) < 0) {
+        send_error(sk, "%s: %s", what, strerror(-r));
+        _exit(126);
+    }
     if ((r = mi_rlimits_apply_late(c)) < 0) {
         send_error(sk, "setrlimit(RLIMIT_AS): %s", strerror(-r));
         _exit(126);

@@ -19,6 +19,7 @@
  * Keep this table and the one in docs/security.md in sync. */
 #include "seccomp_policy.h"
 #include "internal.h"
+#include "landlock.h"
 
 #include <errno.h>
 #include <fcntl.h>
@@ -421,12 +422,13 @@ void mi_seccomp_report(FILE *out)
         rules[i].act == VIOLATION ? nv++ : ne++;
     fprintf(out, "  default policy: %zu violation rules, %zu errno rules, native architecture "
                  "only (syscall_flags bit 16)\n", nv, ne);
-    /* Landlock ABI probe: landlock_create_ruleset(NULL, 0, LANDLOCK_CREATE_RULESET_VERSION). */
-    long abi = syscall(444 /* SYS_landlock_create_ruleset on every architecture */, NULL, 0, 1U);
+    int abi = mi_landlock_abi();
     if (abi > 0)
-        fprintf(out, "  Landlock: ABI %ld available in this kernel (not yet used as a layer)\n", abi);
+        fprintf(out, "  Landlock: ABI %d: with --inherit-fds, writes are fenced to the read-write "
+                     "rules\n", abi);
     else
-        fprintf(out, "  Landlock: not available (%s)\n", strerror(errno));
+        fprintf(out, "  Landlock: not available (%s): writes are fenced by mount flags only\n",
+                strerror(-abi));
 }
 
 int mi_seccomp_parse_list(mi_config *c, const char *list, mi_error *err)

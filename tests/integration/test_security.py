@@ -316,3 +316,35 @@ def test_compiled_policy_cache_is_keyed_and_not_trusted_when_writable():
             f.write(key + struct.pack("<HBBI", 0x06, 0, 0, 0x7FFF0000))
         os.chmod(cache, 0o666)
         assert_violation(sc(b, [ptrace]), "ptrace", ptrace)
+
+
+def test_landlock_fences_writes_through_a_leaked_host_directory_fd():
+    """A host directory fd passed with --inherit-fds (an operator's mistake; runc
+    CVE-2024-21626 is this class) reaches outside the mount tree, where no mount flag applies:
+    with --inherit-fds, Landlock refuses writes there, even into a world-writable directory.  Without Landlock in
+    the kernel this is reported by --check-environment and the test cannot say anything."""
+    abi = subprocess.run([harness.BIN, "--check-environment"], capture_output=True, text=True,
+                         env={"PATH": "/usr/bin:/bin"}).stdout
+    if "Landlock: ABI" not in abi:
+        raise harness.Skip("no Landlock in this kernel")
+    with Box() as b:
+        host = os.path.join(b.tmp, "hostdir")
+        os.mkdir(host)
+        os.chmod(host, 0o777)
+        b.put("fd_write_host", src=harness.payload("fd_write_host"))
+        fd = os.open(host, os.O_RDONLY | os.O_DIRECTORY)
+        try:
+            meta = os.path.join(b.tmp, "meta")
+            r = subprocess.run([harness.BIN, "-b", str(b.id), "-M", meta, "--inherit-fds",
+                                "--run", "--", "./fd_write_host", str(fd)],
+                               pass_fds=(fd,), capture_output=True, text=True, env=b.env(),
+                               timeout=60)
+        finally:
+            os.close(fd)
+        assert r.returncode == 0, (r, open(meta).read())
+        assert r.stdout == "file: Permission denied\ndir: Permission denied\n", r.stdout
+        assert os.listdir(host) == [], os.listdir(host)
+        # Writes beneath the read-write rules are untouched.
+        for path in ("/box/ok", "/tmp/ok", "/dev/shm/ok", "/dev/null"):
+            r = b.run("writefile", path, "1", opts=["--inherit-fds"])
+            assert r.rc == 0 and r.stdout == "wrote %s\n" % path, r
