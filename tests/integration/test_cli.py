@@ -230,9 +230,13 @@ def test_lock_second_run_refused_then_wait():
             assert p.poll() is None
             r = b.cli("--run", "--", "./hello")
             assert r.returncode == 2 and "in use" in r.stderr, r
+            t0 = time.monotonic()
             r = b.cli("--wait", "--run", "--", "./hello", "waited")
+            waited = time.monotonic() - t0
             assert r.returncode == 0 and r.stdout == "hello waited\n", r
-            assert p.poll() is not None, "the --wait run overlapped the first one"
+            # The first program sleeps 2 s from its start, 0.7 s before: the second run could
+            # only start after it ended (its keeper may still be exiting: no poll() check).
+            assert waited >= 1.0, "the --wait run overlapped the first one (%.2f s)" % waited
         finally:
             out, err = p.communicate(timeout=30)
         assert p.returncode == 0 and out == "slept\n", (out, err)
