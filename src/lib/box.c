@@ -333,6 +333,12 @@ static bool lock_held(const struct stat *st)
     return held;
 }
 
+static int by_id(const void *a, const void *b)
+{
+    uint32_t x = ((const mi_box_info *)a)->box_id, y = ((const mi_box_info *)b)->box_id;
+    return (x > y) - (x < y);
+}
+
 int mi_box_list(const mi_host_config *h, mi_box_info **out, size_t *n, mi_error *err)
 {
     *out = NULL;
@@ -375,11 +381,7 @@ int mi_box_list(const mi_host_config *h, mi_box_info **out, size_t *n, mi_error 
         (*out)[(*n)++] = info;
     }
     closedir(d);
-    for (size_t i = 1; i < *n; i++)
-        for (size_t j = i; j > 0 && (*out)[j - 1].box_id > (*out)[j].box_id; j--) {
-            mi_box_info t = (*out)[j];
-            (*out)[j] = (*out)[j - 1];
-            (*out)[j - 1] = t;
-        }
+    if (*n > 1)
+        qsort(*out, *n, sizeof **out, by_id);
     return rc;
 }

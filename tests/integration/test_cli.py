@@ -282,3 +282,19 @@ def test_config_override_only_for_root():
         r = subprocess.run(["setpriv", "--reuid=65534", "--regid=65534", "--clear-groups", BIN,
                             "--version"], capture_output=True, text=True, timeout=60)
         assert r.returncode == 0 and "The process isolator" in r.stdout, r
+
+
+def test_list_is_sorted_by_box_id():
+    with Box() as b:
+        extra = [b.id + 30, b.id + 10, b.id + 20]
+        try:
+            for i in extra:
+                r = subprocess.run([BIN, "-b", str(i), "--init"], env=b.env(),
+                                   capture_output=True, text=True)
+                assert r.returncode == 0, r
+            r = subprocess.run([BIN, "list"], env=b.env(), capture_output=True, text=True)
+            ids = [int(l.split()[0]) for l in r.stdout.splitlines()[1:]]
+            assert ids == sorted([b.id] + extra), r.stdout
+        finally:
+            for i in extra:
+                subprocess.run([BIN, "-b", str(i), "--cleanup"], env=b.env(), capture_output=True)
