@@ -139,6 +139,8 @@ int mi_box_init(const mi_config *c, char *dir_out, size_t len, mi_error *err)
     char dir[4096];
     if (mi_box_path(c, dir, sizeof dir, err) < 0)
         return -1;
+    /* Fail before an existing box is reset, not half-way: a host where --cg cannot work must
+     * not cost the caller the box it had. */
     if (c->cg) {
         mi_cg_layout lay;
         if (mi_cg_detect(c->host.cg_root, &lay, err) < 0)
