@@ -128,6 +128,7 @@ static int remove_box(const mi_config *c, const char *dir, const struct box_stat
     if (s->cg || c->cg)
         rc = mi_cg_box_remove(&c->host, c->box_id, err);
     mi_netns_remove(dir);
+    mi_kept_tree_remove(dir);
     if (rc == 0)
         rc = mi_tree_remove(pfd, name, err);
     close(pfd);

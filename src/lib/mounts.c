@@ -18,6 +18,7 @@
 #include <sys/mount.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
+#include <sys/sysmacros.h>
 #include <sys/syscall.h>
 #include <unistd.h>
 #include <linux/sched.h>
@@ -174,7 +175,57 @@ static int mount_minidev(int rootfd, const char *inside, int targetfd, unsigned 
     return rc;
 }
 
-static int mount_fs(int rootfd, const mi_dir_rule *r, int targetfd, mi_error *err)
+/* /proc of the box shows the host's kernel, not only the box: like container runtimes' masked and
+ * read-only paths, files that reveal kernel addresses, host keys, timers of every process or the
+ * kernel log get /dev/null bound over them, and the directories through which root tunes the
+ * host kernel are read-only (the box user cannot write them anyway; this keeps it so even if a
+ * kernel bug grants root in the box).  `procfd` is the freshly mounted /proc. */
+static int mask_proc(int procfd, int nullfd, bool proc_rw, const char *inside, mi_error *err)
+{
+    static const char *const masked[] = {"kallsyms", "kcore", "kmsg", "keys", "key-users",
+                                         "timer_list", "timer_stats", "sched_debug",
+                                         "latency_stats", "sysrq-trigger", "vmallocinfo",
+                                         "modules", "config.gz"};
+    static const char *const readonly[] = {"sys", "irq", "bus", "fs", "acpi", "scsi", "asound",
+                                           "sysvipc"};
+    int rc = 0;
+    for (size_t i = 0; rc == 0 && i < sizeof masked / sizeof masked[0]; i++) {
+        int t = openat2_path(procfd, masked[i], O_PATH | O_NOFOLLOW,
+                             RESOLVE_BENEATH | RESOLVE_NO_SYMLINKS);
+        if (t < 0)
+            continue; /* not on this kernel */
+        int null = open_tree(nullfd, "", OPEN_TREE_CLONE | OPEN_TREE_CLOEXEC | AT_EMPTY_PATH);
+        /* nosuid everywhere, and read-only: the mask is not a way to write to /dev/null's
+         * mount either (dev stays allowed so that reading it gives EOF, not EACCES). */
+        struct mount_attr na = {.attr_set = MOUNT_ATTR_RDONLY | MOUNT_ATTR_NOSUID |
+                                            MOUNT_ATTR_NOEXEC};
+        if (null < 0 || mount_setattr(null, "", AT_EMPTY_PATH, &na, sizeof na) < 0 ||
+            move_mount(null, "", t, "", MOVE_MOUNT_F_EMPTY_PATH | MOVE_MOUNT_T_EMPTY_PATH) < 0)
+            rc = mi_fail_errno(err, MI_ERR_IO, errno, "Cannot mask /%s/%s", inside, masked[i]);
+        if (null >= 0)
+            close(null);
+        close(t);
+    }
+    for (size_t i = 0; rc == 0 && proc_rw && i < sizeof readonly / sizeof readonly[0]; i++) {
+        int t = openat2_path(procfd, readonly[i], O_PATH | O_NOFOLLOW | O_DIRECTORY,
+                             RESOLVE_BENEATH | RESOLVE_NO_SYMLINKS);
+        if (t < 0)
+            continue;
+        int b = open_tree(t, "", OPEN_TREE_CLONE | OPEN_TREE_CLOEXEC | AT_EMPTY_PATH);
+        struct mount_attr ma = {.attr_set = MOUNT_ATTR_RDONLY | MOUNT_ATTR_NOSUID |
+                                            MOUNT_ATTR_NODEV | MOUNT_ATTR_NOEXEC};
+        if (b < 0 || mount_setattr(b, "", AT_EMPTY_PATH, &ma, sizeof ma) < 0 ||
+            move_mount(b, "", t, "", MOVE_MOUNT_F_EMPTY_PATH | MOVE_MOUNT_T_EMPTY_PATH) < 0)
+            rc = mi_fail_errno(err, MI_ERR_IO, errno, "Cannot make /%s/%s read-only", inside,
+                               readonly[i]);
+        if (b >= 0)
+            close(b);
+        close(t);
+    }
+    return rc;
+}
+
+static int mount_fs(int rootfd, const mi_dir_rule *r, int targetfd, int nullfd, mi_error *err)
 {
     unsigned attrs = rule_attrs(r->flags) | MOUNT_ATTR_NOEXEC;
     const char *type = r->outside;
@@ -205,55 +256,13 @@ static int mount_fs(int rootfd, const mi_dir_rule *r, int targetfd, mi_error *er
         return -1;
     int rc = attach(m, targetfd, attrs, false, r->inside, err);
     close(m);
-    return rc;
-}
-
-/* /proc of the box shows the host's kernel, not only the box: like container runtimes' masked and
- * read-only paths, files that reveal kernel addresses, host keys, timers of every process or the
- * kernel log get /dev/null bound over them, and the directories through which root tunes the
- * host kernel are read-only (the box user cannot write them anyway; this keeps it so even if a
- * kernel bug grants root in the box).  `procfd` is the freshly mounted /proc. */
-static int mask_proc(int procfd, const char *inside, mi_error *err)
-{
-    static const char *const masked[] = {"kallsyms", "kcore", "kmsg", "keys", "key-users",
-                                         "timer_list", "timer_stats", "sched_debug",
-                                         "latency_stats", "sysrq-trigger", "vmallocinfo",
-                                         "modules", "config.gz"};
-    static const char *const readonly[] = {"sys", "irq", "bus", "fs", "acpi", "scsi", "asound",
-                                           "sysvipc"};
-    int rc = 0;
-    for (size_t i = 0; rc == 0 && i < sizeof masked / sizeof masked[0]; i++) {
-        int t = openat2_path(procfd, masked[i], O_PATH | O_NOFOLLOW,
-                             RESOLVE_BENEATH | RESOLVE_NO_SYMLINKS);
-        if (t < 0)
-            continue; /* not on this kernel */
-        int null = open_tree(AT_FDCWD, "/dev/null", OPEN_TREE_CLONE | OPEN_TREE_CLOEXEC);
-        /* nosuid everywhere, and read-only: the mask is not a way to write to /dev/null's
-         * mount either (dev stays allowed so that reading it gives EOF, not EACCES). */
-        struct mount_attr na = {.attr_set = MOUNT_ATTR_RDONLY | MOUNT_ATTR_NOSUID |
-                                            MOUNT_ATTR_NOEXEC};
-        if (null < 0 || mount_setattr(null, "", AT_EMPTY_PATH, &na, sizeof na) < 0 ||
-            move_mount(null, "", t, "", MOVE_MOUNT_F_EMPTY_PATH | MOVE_MOUNT_T_EMPTY_PATH) < 0)
-            rc = mi_fail_errno(err, MI_ERR_IO, errno, "Cannot mask /%s/%s", inside, masked[i]);
-        if (null >= 0)
-            close(null);
-        close(t);
-    }
-    for (size_t i = 0; rc == 0 && i < sizeof readonly / sizeof readonly[0]; i++) {
-        int t = openat2_path(procfd, readonly[i], O_PATH | O_NOFOLLOW | O_DIRECTORY,
-                             RESOLVE_BENEATH | RESOLVE_NO_SYMLINKS);
-        if (t < 0)
-            continue;
-        int b = open_tree(t, "", OPEN_TREE_CLONE | OPEN_TREE_CLOEXEC | AT_EMPTY_PATH);
-        struct mount_attr ma = {.attr_set = MOUNT_ATTR_RDONLY | MOUNT_ATTR_NOSUID |
-                                            MOUNT_ATTR_NODEV | MOUNT_ATTR_NOEXEC};
-        if (b < 0 || mount_setattr(b, "", AT_EMPTY_PATH, &ma, sizeof ma) < 0 ||
-            move_mount(b, "", t, "", MOVE_MOUNT_F_EMPTY_PATH | MOVE_MOUNT_T_EMPTY_PATH) < 0)
-            rc = mi_fail_errno(err, MI_ERR_IO, errno, "Cannot make /%s/%s read-only", inside,
-                               readonly[i]);
-        if (b >= 0)
-            close(b);
-        close(t);
+    if (rc == 0 && opts == proc_opts) {
+        int procfd = openat2_path(rootfd, r->inside, O_PATH | O_DIRECTORY,
+                                  RESOLVE_IN_ROOT | RESOLVE_NO_SYMLINKS);
+        rc = procfd < 0 ? mi_fail_errno(err, MI_ERR_IO, errno, "Cannot open /%s", r->inside)
+                        : mask_proc(procfd, nullfd, !(attrs & MOUNT_ATTR_RDONLY), r->inside, err);
+        if (procfd >= 0)
+            close(procfd);
     }
     return rc;
 }
@@ -325,7 +334,229 @@ static int chroot_tree(const mi_config *c, int boxfd, mi_error *err)
     return t;
 }
 
-int mi_mounts_setup(const mi_config *c, const char *box_dir, mi_error *err)
+/* ---- The box's tree, built once and entered by every run ----
+ * Building the tree costs ~30 mounts and a pivot per run (~1 ms, most of a run's overhead).  The
+ * part of the tree that no run can change is built once, in the first run's init, whose mount
+ * namespace is then kept bound on <box>/mntns (like <box>/netns) until --cleanup.  Later runs
+ * enter it with setns() and take a private copy with unshare(CLONE_NEWNS).  What a run can fill
+ * or that belongs to its own namespaces is mounted afresh in that copy every run: proc (its PID
+ * namespace), every tmpfs (/dev/shm: a file one run leaves there must not reach the next),
+ * devpts, mqueue, sysfs.  The kept part is read-only to the box (root tmpfs, /dev tmpfs, system
+ * directories) or is the box's own persistent directories (/box, /tmp), exactly as bound by a
+ * fresh build.  <box>/mntns.key holds a hash of everything the tree was built from: the rules,
+ * the caller's ids, and the identity (device, inode, mount) of every source as the caller
+ * opens it now; any difference rebuilds the tree, so a directory replaced on the host, a rule
+ * added, or a source the caller may no longer read is never served from an old tree. */
+static int no_mount_point(const mi_config *c, const mi_dir_rule *r, mi_error *err)
+{
+    if (c->chroot_dir)
+        return mi_fail_errno(err, MI_ERR_IO, errno, "The chroot directory %s has no mount point /%s",
+                             c->chroot_dir, r->inside);
+    return mi_fail_errno(err, MI_ERR_IO, errno, "Cannot mount %s on /%s",
+                         r->outside ? r->outside : "tmp", r->inside);
+}
+
+static bool per_run(const mi_dir_rule *r)
+{
+    return (r->flags & MI_DIR_FS) && strcmp(r->outside, "minidev") != 0;
+}
+
+static bool path_overlaps(const char *a, const char *b)
+{
+    size_t la = strlen(a), lb = strlen(b), n = la < lb ? la : lb;
+    return strncmp(a, b, n) == 0 && (la == lb || (la < lb ? b[n] : a[n]) == '/');
+}
+
+/* Splitting changes the mount order: a per-run mount would cover a kept one that a later rule
+ * placed beneath it, or the reverse.  Such rule sets, and those without the minimal /dev (the
+ * masks need its /dev/null), are built whole in every run. */
+static bool can_split(const mi_config *c)
+{
+    bool minidev = false;
+    for (size_t i = 0; i < c->n_dirs; i++) {
+        const mi_dir_rule *r = &c->dirs[i];
+        if ((r->flags & MI_DIR_FS) && !strcmp(r->outside, "minidev") && !strcmp(r->inside, "dev"))
+            minidev = true;
+        if (!per_run(r))
+            continue;
+        for (size_t j = i + 1; j < c->n_dirs; j++)
+            if (!per_run(&c->dirs[j]) && path_overlaps(r->inside, c->dirs[j].inside))
+                return false;
+    }
+    return minidev;
+}
+
+static uint64_t fnv(uint64_t h, const void *p, size_t n)
+{
+    for (size_t i = 0; i < n; i++)
+        h = (h ^ ((const unsigned char *)p)[i]) * 1099511628211ULL;
+    return h;
+}
+
+static uint64_t fnv_str(uint64_t h, const char *s)
+{
+    return fnv(h, s ? s : "\1", (s ? strlen(s) : 1) + 1);
+}
+
+static uint64_t fnv_source(uint64_t h, int fd)
+{
+    struct statx sx;
+    memset(&sx, 0, sizeof sx);
+    if (fd < 0 || statx(fd, "", AT_EMPTY_PATH, STATX_TYPE | STATX_INO | STATX_MNT_ID, &sx) < 0)
+        return fnv_str(h, "absent");
+    uint64_t id[5] = {sx.stx_dev_major, sx.stx_dev_minor, sx.stx_ino, sx.stx_mnt_id,
+                      sx.stx_mode & S_IFMT};
+    return fnv(h, id, sizeof id);
+}
+
+uint64_t mi_kept_tree_key(const mi_config *c, const char *box_dir)
+{
+    if (!can_split(c))
+        return 0;
+    int boxfd = open(box_dir, O_PATH | O_DIRECTORY | O_CLOEXEC | O_NOFOLLOW);
+    if (boxfd < 0)
+        return 0;
+    uint64_t h = fnv_str(1469598103934665603ULL, MI_VERSION "/tree1");
+    uint32_t ids[2] = {(uint32_t)c->caller_uid, (uint32_t)c->caller_gid};
+    h = fnv(fnv_str(h, box_dir), ids, sizeof ids);
+    h = fnv_str(h, c->chroot_dir);
+    if (c->chroot_dir) {
+        int fd = open_source(c, boxfd, c->chroot_dir);
+        h = fnv_source(h, fd);
+        if (fd >= 0)
+            close(fd);
+    }
+    for (size_t i = 0; i < c->n_dirs && h; i++) {
+        const mi_dir_rule *r = &c->dirs[i];
+        h = fnv(fnv_str(fnv_str(h, r->inside), r->outside), &r->flags, sizeof r->flags);
+        if ((r->flags & MI_DIR_FS) || chroot_skips(c, r))
+            continue;
+        int fd = -1;
+        if (r->flags & MI_DIR_TMP) {
+            char name[4096], path[4200];
+            if (mi_tmp_backing_name(r->inside, name, sizeof name) == 0 &&
+                mi_snprintf(path, sizeof path, "tmp/%s", name) == 0)
+                fd = openat2_path(boxfd, path, O_PATH | O_DIRECTORY,
+                                  RESOLVE_BENEATH | RESOLVE_NO_SYMLINKS);
+        } else
+            fd = open_source(c, boxfd, r->outside);
+        if (fd < 0 && !(r->flags & MI_DIR_MAYBE))
+            h = 0; /* the build will fail and say why */
+        h = h ? fnv_source(h, fd) : 0;
+        if (fd >= 0)
+            close(fd);
+    }
+    close(boxfd);
+    return h;
+}
+
+static int tree_paths(const char *box_dir, char *ns, char *key, size_t len)
+{
+    return mi_snprintf(ns, len, "%s/mntns", box_dir) < 0 ||
+                   mi_snprintf(key, len, "%s/mntns.key", box_dir) < 0
+               ? -1
+               : 0;
+}
+
+int mi_kept_tree_open(const char *box_dir, uint64_t key)
+{
+    char ns[4200], kp[4200];
+    if (!key || tree_paths(box_dir, ns, kp, sizeof ns) < 0)
+        return -1;
+    uint64_t k = 0;
+    int kfd = open(kp, O_RDONLY | O_NOFOLLOW | O_CLOEXEC);
+    bool ok = kfd >= 0 && read(kfd, &k, sizeof k) == (ssize_t)sizeof k && k == key;
+    if (kfd >= 0)
+        close(kfd);
+    int fd = ok ? open(ns, O_RDONLY | O_NOFOLLOW | O_CLOEXEC) : -1;
+    struct statfs sf;
+    if (fd >= 0 && (fstatfs(fd, &sf) < 0 || sf.f_type != NSFS_MAGIC)) {
+        close(fd);
+        fd = -1;
+    }
+    return fd;
+}
+
+void mi_kept_tree_remove(const char *box_dir)
+{
+    char ns[4200], kp[4200];
+    if (tree_paths(box_dir, ns, kp, sizeof ns) < 0)
+        return;
+    unlink(kp);
+    while (umount2(ns, MNT_DETACH | UMOUNT_NOFOLLOW) == 0)
+        ;
+}
+
+void mi_kept_tree_save(const char *box_dir, int nsfd, uint64_t key)
+{
+    char ns[4200], kp[4200], src[64];
+    if (tree_paths(box_dir, ns, kp, sizeof ns) < 0)
+        return;
+    mi_kept_tree_remove(box_dir);
+    int fd = open(ns, O_WRONLY | O_CREAT | O_NOFOLLOW | O_CLOEXEC, 0400);
+    if (fd < 0)
+        return;
+    close(fd);
+    snprintf(src, sizeof src, "/proc/self/fd/%d", nsfd);
+    if (mount(src, ns, NULL, MS_BIND, NULL) < 0) {
+        /* A mount namespace may not be bound where the mount would propagate to other
+         * namespaces (EINVAL: namespaces could hold each other in a loop) -- on systemd hosts
+         * '/' is shared.  Under a private bind of the file onto itself it does not propagate
+         * (that bind itself does, as a plain file; --cleanup's unmount propagates likewise). */
+        if (errno != EINVAL || mount(ns, ns, NULL, MS_BIND, NULL) < 0)
+            return;
+        if (mount(NULL, ns, NULL, MS_PRIVATE, NULL) < 0 ||
+            mount(src, ns, NULL, MS_BIND, NULL) < 0) {
+            mi_kept_tree_remove(box_dir);
+            return;
+        }
+    }
+    char tmp[4300];
+    snprintf(tmp, sizeof tmp, "%s.%d", kp, (int)getpid());
+    fd = open(tmp, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0600);
+    bool ok = fd >= 0 && write(fd, &key, sizeof key) == (ssize_t)sizeof key;
+    if (fd >= 0)
+        close(fd);
+    if (!ok || rename(tmp, kp) < 0) {
+        unlink(tmp);
+        mi_kept_tree_remove(box_dir);
+    }
+}
+
+int mi_mounts_per_run(const mi_config *c, mi_error *err)
+{
+    int rootm = open("/", O_PATH | O_DIRECTORY | O_CLOEXEC);
+    if (rootm < 0)
+        return mi_fail_errno(err, MI_ERR_IO, errno, "Cannot open the box root");
+    /* The masks clone the box's /dev/null, a bind of the host's; make sure it is that device. */
+    int nullfd = openat2_path(rootm, "dev/null", O_PATH | O_NOFOLLOW,
+                              RESOLVE_IN_ROOT | RESOLVE_NO_SYMLINKS);
+    struct stat st;
+    int rc = 0;
+    if (nullfd < 0 || fstat(nullfd, &st) < 0 || !S_ISCHR(st.st_mode) ||
+        st.st_rdev != makedev(1, 3))
+        rc = mi_fail(err, MI_ERR_IO, ENODEV, "The box's /dev/null is not the null device");
+    for (size_t i = 0; rc == 0 && i < c->n_dirs; i++) {
+        const mi_dir_rule *r = &c->dirs[i];
+        if (!per_run(r))
+            continue;
+        int tgt = openat2_path(rootm, r->inside, O_PATH | O_NOFOLLOW,
+                               RESOLVE_IN_ROOT | RESOLVE_NO_MAGICLINKS);
+        if (tgt < 0)
+            rc = no_mount_point(c, r, err);
+        else {
+            rc = mount_fs(rootm, r, tgt, nullfd, err);
+            close(tgt);
+        }
+    }
+    if (nullfd >= 0)
+        close(nullfd);
+    close(rootm);
+    return rc;
+}
+
+
+int mi_mounts_setup(const mi_config *c, const char *box_dir, bool split, mi_error *err)
 {
     /* Nothing we mount may propagate back to the host's namespace. */
     if (mount(NULL, "/", NULL, MS_REC | MS_PRIVATE, NULL) < 0)
@@ -333,6 +564,12 @@ int mi_mounts_setup(const mi_config *c, const char *box_dir, mi_error *err)
     int boxfd = open(box_dir, O_PATH | O_DIRECTORY | O_CLOEXEC | O_NOFOLLOW);
     if (boxfd < 0)
         return mi_fail_errno(err, MI_ERR_IO, errno, "Cannot open %s", box_dir);
+    /* The host's /dev/null, for the /proc masks (not whatever a rule put at the box's /dev). */
+    int nullfd = split ? -1 : open("/dev/null", O_PATH | O_CLOEXEC);
+    if (!split && nullfd < 0) {
+        close(boxfd);
+        return mi_fail_errno(err, MI_ERR_IO, errno, "Cannot open /dev/null");
+    }
     /* The new root is a small tmpfs attached at <box>/root (root-owned, outside /box), holding
      * only mount points. */
     static const char *const root_opts[] = {"mode", "0755", "size", "1m", "nr_inodes", "4096", NULL};
@@ -390,28 +627,16 @@ int mi_mounts_setup(const mi_config *c, const char *box_dir, mi_error *err)
         bool is_fs = r->flags & MI_DIR_FS;
         if (!is_fs && src[i] < 0)
             continue; /* "maybe" and missing */
+        if (split && per_run(r))
+            continue; /* mi_mounts_per_run */
         int tgt = openat2_path(rootm, r->inside, O_PATH | O_NOFOLLOW,
                                RESOLVE_IN_ROOT | RESOLVE_NO_MAGICLINKS);
         if (tgt < 0) {
-            rc = c->chroot_dir ? mi_fail_errno(err, MI_ERR_IO, errno,
-                                               "The chroot directory %s has no mount point /%s",
-                                               c->chroot_dir, r->inside)
-                               : mi_fail_errno(err, MI_ERR_IO, errno, "Cannot mount %s on /%s",
-                                               r->outside ? r->outside : "tmp", r->inside);
+            rc = no_mount_point(c, r, err);
             break;
         }
-        if (is_fs) {
-            rc = mount_fs(rootm, r, tgt, err);
-            if (rc == 0 && !strcmp(r->outside, "proc")) {
-                int procfd = openat2_path(rootm, r->inside, O_PATH | O_DIRECTORY,
-                                          RESOLVE_IN_ROOT | RESOLVE_NO_SYMLINKS);
-                rc = procfd < 0 ? mi_fail_errno(err, MI_ERR_IO, errno, "Cannot open /%s",
-                                                r->inside)
-                                : mask_proc(procfd, r->inside, err);
-                if (procfd >= 0)
-                    close(procfd);
-            }
-        }
+        if (is_fs)
+            rc = mount_fs(rootm, r, tgt, nullfd, err);
         else {
             bool rec = !(r->flags & MI_DIR_NOREC);
             int t = open_tree(src[i], "", OPEN_TREE_CLONE | OPEN_TREE_CLOEXEC | AT_EMPTY_PATH |
@@ -431,6 +656,8 @@ int mi_mounts_setup(const mi_config *c, const char *box_dir, mi_error *err)
             close(src[i]);
     free(src);
     close(boxfd);
+    if (nullfd >= 0)
+        close(nullfd);
     /* The root itself is read-only: the program may not create files next to /box. */
     if (rc == 0) {
         struct mount_attr ma = {.attr_set = MOUNT_ATTR_RDONLY | MOUNT_ATTR_NOSUID |

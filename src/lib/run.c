@@ -44,8 +44,9 @@
 
 extern char **environ;
 
-/* MSG_SECCOMP carries the syscall policy's user-notification listener (program -> keeper). */
-enum { MSG_STARTED = 1, MSG_EXITED, MSG_ERROR, MSG_SECCOMP };
+/* MSG_SECCOMP carries the syscall policy's user-notification listener (program -> keeper);
+ * MSG_TREE the mount namespace of a freshly built tree, for the keeper to keep (init -> keeper). */
+enum { MSG_STARTED = 1, MSG_EXITED, MSG_ERROR, MSG_SECCOMP, MSG_TREE };
 
 struct msg {
     int type;
@@ -280,9 +281,40 @@ static __attribute__((noreturn)) void program_main(const mi_config *c, const mi_
 
 /* ------------------------------------------------------------------ init (PID 1) */
 
+/* The box's mount tree: enter the kept one (treefd), or build it; then, in a private copy, the
+ * mounts that are new in every run (mounts.c). */
+static int init_tree(const mi_config *c, const char *box_dir, int sk, int treefd, bool keep,
+                     mi_error *err)
+{
+    if (treefd >= 0) {
+        int rc = setns(treefd, CLONE_NEWNS);
+        close(treefd);
+        if (rc < 0 || unshare(CLONE_NEWNS) < 0)
+            return mi_fail_errno(err, MI_ERR_IO, errno, "Cannot enter the box's mount tree");
+        return mi_mounts_per_run(c, err);
+    }
+    if (!keep)
+        return mi_mounts_setup(c, box_dir, false, err);
+    int nsfd = open("/proc/thread-self/ns/mnt", O_RDONLY | O_CLOEXEC);
+    if (nsfd < 0)
+        return mi_fail_errno(err, MI_ERR_IO, errno, "Cannot open the mount namespace");
+    int rc = mi_mounts_setup(c, box_dir, true, err);
+    if (rc == 0) {
+        struct msg m;
+        memset(&m, 0, sizeof m);
+        m.type = MSG_TREE;
+        send_msg(sk, &m, nsfd);
+        if (unshare(CLONE_NEWNS) < 0)
+            rc = mi_fail_errno(err, MI_ERR_IO, errno, "Cannot copy the box's mount tree");
+    }
+    close(nsfd);
+    return rc == 0 ? mi_mounts_per_run(c, err) : -1;
+}
+
 static __attribute__((noreturn)) void init_main(const mi_config *c, const char *box_dir,
                                                 const mi_cgroup *cg, int sk, const int cap_w[2],
-                                                const struct sock_fprog *filter, int netfd)
+                                                const struct sock_fprog *filter, int netfd,
+                                                int treefd, bool keep_tree)
 {
     /* If the keeper dies, the box dies with it: nothing may run unsupervised. */
     prctl(PR_SET_PDEATHSIG, SIGKILL);
@@ -306,7 +338,7 @@ static __attribute__((noreturn)) void init_main(const mi_config *c, const char *
         send_error(sk, "%s", err.msg);
         _exit(1);
     }
-    if (mi_mounts_setup(c, box_dir, &err) < 0) {
+    if (init_tree(c, box_dir, sk, treefd, keep_tree, &err) < 0) {
         send_error(sk, "%s", err.msg);
         _exit(1);
     }
@@ -378,6 +410,8 @@ static pid_t pidfd_pid(int pidfd)
 struct keeper {
     const mi_config *c;
     mi_cgroup *cg;
+    const char *box_dir;
+    uint64_t tree_key; /* of the tree this run builds and keeps (0: none) */
     int sk, initfd, timerfd;
     pid_t init_pid;
     int prog_fd;
@@ -510,6 +544,10 @@ static void on_message(struct keeper *k)
             pidfd_signal(k->prog_fd, SIGKILL);
         check_limits(k);
         break;
+    case MSG_TREE:
+        if (fd >= 0 && k->tree_key)
+            mi_kept_tree_save(k->box_dir, fd, k->tree_key);
+        break;
     case MSG_SECCOMP:
         if (k->notify_fd < 0 && fd >= 0) {
             k->notify_fd = fd;
@@ -628,7 +666,7 @@ static void on_output(struct keeper *k, int i)
 int mi_keeper_run(const mi_config *c, const char *box_dir, mi_cgroup *cg, mi_result *r,
                   mi_error *err)
 {
-    struct keeper k = {.c = c, .cg = cg, .sk = -1, .initfd = -1, .timerfd = -1, .prog_fd = -1,
+    struct keeper k = {.c = c, .cg = cg, .box_dir = box_dir, .sk = -1, .initfd = -1, .timerfd = -1, .prog_fd = -1,
                        .cap_fd = {-1, -1}, .notify_fd = -1};
     int cap_w[2] = {-1, -1};
     int sk[2];
@@ -673,10 +711,17 @@ int mi_keeper_run(const mi_config *c, const char *box_dir, mi_cgroup *cg, mi_res
         k.cap_fd[i] = pp[0];
         cap_w[i] = pp[1];
     }
-    uint64_t ns = CLONE_NEWPID | CLONE_NEWNS | CLONE_NEWIPC | CLONE_NEWUTS;
+    uint64_t ns = CLONE_NEWPID | CLONE_NEWIPC | CLONE_NEWUTS;
     int netfd = c->share_net ? -1 : mi_netns_open(box_dir);
     if (!c->share_net && netfd < 0)
         ns |= CLONE_NEWNET;
+    /* A kept tree is entered by setns(): no copy of the caller's mount table is needed. */
+    uint64_t tree_key = mi_kept_tree_key(c, box_dir);
+    int treefd = mi_kept_tree_open(box_dir, tree_key);
+    if (treefd < 0) {
+        ns |= CLONE_NEWNS;
+        k.tree_key = tree_key;
+    }
     struct sock_fprog filter;
     bool compiled = mi_seccomp_compile(c, box_dir, &filter, err) == 0;
     if (!compiled)
@@ -686,12 +731,14 @@ int mi_keeper_run(const mi_config *c, const char *box_dir, mi_cgroup *cg, mi_res
         k.init_pid = clone3_into(ns, &k.initfd, -1);
         if (k.init_pid == 0) {
             close(sk[0]);
-            init_main(c, box_dir, cg, sk[1], cap_w, &filter, netfd);
+            init_main(c, box_dir, cg, sk[1], cap_w, &filter, netfd, treefd, tree_key != 0);
         }
         free(filter.filter); /* the sandbox has its own copy */
     }
     if (netfd >= 0)
         close(netfd);
+    if (treefd >= 0)
+        close(treefd);
     close(sk[1]);
     for (int i = 0; i < 2; i++)
         if (cap_w[i] >= 0)

@@ -1,0 +1,170 @@
+"""The box's mount tree is built once and kept (<box>/mntns) for later runs (docs/design.md):
+later runs must see exactly what a fresh build would show, and nothing a previous run left in
+its per-run mounts."""
+import os
+import signal
+import subprocess
+import tempfile
+import time
+
+import harness
+from harness import Box
+
+
+def fstype(path):
+    r = subprocess.run(["stat", "-f", "-c", "%T", path], capture_output=True, text=True)
+    return r.stdout.strip() if r.returncode == 0 else None
+
+
+def kept(b):
+    return fstype(os.path.join(b.dir, "mntns")) == "nsfs"
+
+
+def mountpoints(b):
+    r = b.run("/bin/cat", "/proc/self/mountinfo", use_payload=False)
+    assert r.rc == 0, r
+    return sorted((l.split()[4], l.split()[5]) for l in r.stdout.splitlines())
+
+
+def run_ok(b, *cmd, opts=()):
+    r = b.run(*cmd, opts=list(opts), use_payload=False)
+    assert r.rc == 0 and r.meta.get("status") is None, r
+    return r.stdout
+
+
+def test_tree_is_kept_and_later_runs_see_the_same_tree():
+    with Box() as b:
+        first = mountpoints(b)
+        assert kept(b), os.listdir(b.dir)
+        key = open(os.path.join(b.dir, "mntns.key"), "rb").read()
+        assert mountpoints(b) == first  # entered, not rebuilt: same mounts, same options
+        assert open(os.path.join(b.dir, "mntns.key"), "rb").read() == key
+        # Fresh PID namespace every run: the program is PID 2 (init is 1) each time.
+        for _ in range(2):
+            assert run_ok(b, "/bin/sh", "-c", "echo $$", opts=["-p4"]).strip() == "2"
+
+
+def test_per_run_mounts_are_fresh_in_every_run():
+    """/dev/shm (tmpfs) and /proc are mounted again in every run; /tmp and /box are the box's
+    own directories and keep their files between runs, as in isolate."""
+    with Box() as b:
+        run_ok(b, "/bin/touch", "/dev/shm/left", "/tmp/kept", "/box/kept")
+        assert kept(b)
+        assert run_ok(b, "/bin/ls", "-A", "/dev/shm") == ""
+        assert run_ok(b, "/bin/ls", "/tmp") == "kept\n"
+        assert "kept" in run_ok(b, "/bin/ls", "/box").split()
+        # /proc belongs to this run's PID namespace and keeps its masks.
+        assert run_ok(b, "/bin/cat", "/proc/kallsyms") == ""
+        r = b.run("sc_proc_probe", opts=["-p2"])
+        assert r.meta.get("verdict") == "Success", r
+        assert "/proc/sys ro" in r.stdout, r.stdout
+
+
+def test_rule_changes_rebuild_the_tree():
+    with Box() as b:
+        d = os.path.join(b.tmp, "hostdir")
+        os.mkdir(d)
+        os.chmod(d, 0o777)
+        with open(os.path.join(d, "f"), "w") as f:
+            f.write("one")
+        assert run_ok(b, "/bin/cat", "/data/f", opts=["-d", "/data=" + d]) == "one"
+        assert kept(b)
+        # Without the rule, /data is gone; with it again, it is back.
+        r = b.run("/bin/ls", "/data", use_payload=False)
+        assert r.rc != 0 and "No such file" in r.stderr, r
+        assert run_ok(b, "/bin/cat", "/data/f", opts=["-d", "/data=" + d]) == "one"
+        # Another option on the same rule: rw instead of read-only.
+        r = b.run("/bin/touch", "/data/g", opts=["-d", "/data=" + d], use_payload=False)
+        assert r.rc != 0 and "Read-only" in r.stderr, r
+        run_ok(b, "/bin/touch", "/data/g", opts=["-d", "/data=" + d + ":rw"])
+        assert os.path.exists(os.path.join(d, "g"))
+
+
+def test_replaced_host_directory_is_seen():
+    """A source directory replaced on the host between runs (same path, new inode) is bound
+    anew: a kept tree must never show the old one."""
+    with Box() as b:
+        d = os.path.join(b.tmp, "testdata")
+        for content in ("old", "new"):
+            if os.path.exists(d):
+                os.rename(d, d + ".gone")
+            os.mkdir(d)
+            os.chmod(d, 0o755)
+            with open(os.path.join(d, "input"), "w") as f:
+                f.write(content)
+            assert run_ok(b, "/bin/cat", "/data/input", opts=["-d", "/data=" + d]) == content
+        # A source that disappears fails the run as it would without a kept tree.
+        os.rename(d, d + ".gone2")
+        r = b.run("/bin/true", opts=["-d", "/data=" + d], use_payload=False)
+        assert r.rc == 2 and "Cannot mount" in r.stderr, r
+
+
+def test_overlapping_rules_are_built_whole_every_run():
+    """A per-run mount (tmpfs) that a later rule covers: splitting would change the order, so
+    such a rule set is not kept and behaves as a fresh build does."""
+    with Box() as b:
+        d = os.path.join(b.tmp, "hostdir")
+        os.mkdir(d)
+        os.chmod(d, 0o755)
+        with open(os.path.join(d, "f"), "w") as f:
+            f.write("x")
+        opts = ["-d", "/a/b=tmpfs:fs", "-d", "/a=" + d]
+        for _ in range(2):
+            assert run_ok(b, "/bin/ls", "/a", opts=opts) == "f\n"
+        assert not os.path.exists(os.path.join(b.dir, "mntns"))
+
+
+def test_reinit_and_cleanup_drop_the_kept_tree():
+    with Box() as b:
+        run_ok(b, "/bin/true")
+        assert kept(b)
+        r = b.init()
+        assert r.returncode == 0, r
+        assert not os.path.exists(os.path.join(b.dir, "mntns"))
+        run_ok(b, "/bin/true")
+        assert kept(b)
+        path = os.path.join(b.dir, "mntns")
+    mounts = open("/proc/self/mountinfo").read()
+    assert path not in mounts, mounts
+
+
+def test_kept_tree_under_a_shared_mount_with_a_peer():
+    """systemd hosts: '/' is a shared mount and other namespaces are its peers.  A mount
+    namespace may not be bound where it would propagate (EINVAL), so the keeper binds it under
+    a private bind of the file: no mount namespace reaches the peer, and --cleanup leaves
+    nothing there (the unmount of the file bind propagates like its mount did)."""
+    top = tempfile.mkdtemp(prefix="mi-test-shared-", dir=harness.TMP)
+    subprocess.run(["mount", "-t", "tmpfs", "mi-shared", top], check=True)
+    peer = None
+    try:
+        subprocess.run(["mount", "--make-shared", top], check=True)
+        # A peer: a mount namespace that copied the shared mount (propagation unchanged).
+        peer = subprocess.Popen(["unshare", "-m", "--propagation", "unchanged", "sleep", "600"])
+        time.sleep(0.2)
+        conf = os.path.join(top, "conf")
+        with open(conf, "w") as f:
+            f.write("box_root = %s/boxes\nlock_root = %s/locks\nnum_boxes = 2147483647\n"
+                    % (top, top))
+        b = Box(init=False)
+        b.conf = conf
+        b.dir = os.path.join(top, "boxes", str(b.id))
+        b.boxdir = os.path.join(b.dir, "box")
+        with b:
+            assert b.init().returncode == 0
+            for _ in range(3):
+                assert run_ok(b, "/bin/cat", "/proc/self/mountinfo").count(" /box ") == 1
+            assert kept(b)
+            # The peer received the private bind of the file (a file of this tmpfs), never a
+            # mount namespace.
+            peer_mounts = open("/proc/%d/mountinfo" % peer.pid).read()
+            assert "mnt:[" not in peer_mounts, peer_mounts
+        for pid in ("self", str(peer.pid)):
+            left = [l for l in open("/proc/%s/mountinfo" % pid).read().splitlines()
+                    if os.path.join(top, "boxes") in l]
+            assert not left, (pid, left)
+    finally:
+        if peer:
+            peer.send_signal(signal.SIGKILL)
+            peer.wait()
+        subprocess.run(["umount", "-l", top])
+        os.rmdir(top)
