@@ -22,6 +22,7 @@
 #include "landlock.h"
 
 #include <errno.h>
+#include <inttypes.h>
 #include <fcntl.h>
 #include <linux/sched.h>
 #include <seccomp.h>
@@ -302,12 +303,13 @@ static uint64_t policy_key(const mi_config *c, uint32_t flags)
     return h;
 }
 
-/* <box>/seccomp.bpf: the key, then the BPF program.  The box directory is root's and the
- * program cannot write there; a file that is not root's own, or is writable by others, is
- * ignored (a forged filter would be a policy bypass). */
-static bool cache_read(int boxfd, uint64_t key, struct sock_fprog *prog)
+/* A cache file (seccomp-<key>.bpf in the box root, or seccomp.bpf in the box): the key, then
+ * the BPF program.  Both directories are root's and the program cannot write there; a file
+ * that is not root's own, or is writable by others, is ignored (a forged filter would be a
+ * policy bypass). */
+static bool cache_read(int dirfd, const char *name, uint64_t key, struct sock_fprog *prog)
 {
-    int fd = openat(boxfd, "seccomp.bpf", O_RDONLY | O_NOFOLLOW | O_CLOEXEC);
+    int fd = openat(dirfd, name, O_RDONLY | O_NOFOLLOW | O_CLOEXEC);
     if (fd < 0)
         return false;
     struct stat st;
@@ -330,19 +332,19 @@ static bool cache_read(int boxfd, uint64_t key, struct sock_fprog *prog)
     return ok;
 }
 
-static void cache_write(int boxfd, uint64_t key, const struct sock_fprog *prog)
+static void cache_write(int dirfd, const char *name, uint64_t key, const struct sock_fprog *prog)
 {
-    char tmp[64];
-    snprintf(tmp, sizeof tmp, "seccomp.bpf.%d", (int)getpid());
-    int fd = openat(boxfd, tmp, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0600);
+    char tmp[96];
+    snprintf(tmp, sizeof tmp, "%s.%d", name, (int)getpid());
+    int fd = openat(dirfd, tmp, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0600);
     if (fd < 0)
         return;
     size_t size = prog->len * sizeof(struct sock_filter);
     bool ok = write(fd, &key, sizeof key) == (ssize_t)sizeof key &&
               write(fd, prog->filter, size) == (ssize_t)size;
     close(fd);
-    if (!ok || renameat(boxfd, tmp, boxfd, "seccomp.bpf") < 0)
-        unlinkat(boxfd, tmp, 0);
+    if (!ok || renameat(dirfd, tmp, dirfd, name) < 0)
+        unlinkat(dirfd, tmp, 0);
 }
 
 int mi_seccomp_compile(const mi_config *c, const char *box_dir, struct sock_fprog *prog,
@@ -353,17 +355,27 @@ int mi_seccomp_compile(const mi_config *c, const char *box_dir, struct sock_fpro
     uint32_t flags = mi_seccomp_flags(c);
     if (flags == 0 && !c->has_allowed_syscalls)
         return 0; /* isolate's "syscall_flags = 0": no filter at all */
-    /* libseccomp's BPF generator costs ~0.3 ms; a box runs the same policy again and again. */
+    /* libseccomp's BPF generator costs ~0.3 ms; a box runs the same policy again and again,
+     * and every box the same few policies (isolate's flags), whose programs are cached once for
+     * all boxes in the box root.  An allow-list is the caller's own (any number of them): its
+     * program is cached in the box and goes with it at --cleanup. */
     uint64_t key = policy_key(c, flags);
-    int boxfd = box_dir ? open(box_dir, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC) : -1;
-    int rc = 0;
-    if (boxfd < 0 || !cache_read(boxfd, key, prog)) {
-        rc = compile(c, flags, prog, err);
-        if (rc == 0 && boxfd >= 0)
-            cache_write(boxfd, key, prog);
+    char name[64];
+    const char *dir = box_dir;
+    snprintf(name, sizeof name, "seccomp.bpf");
+    if (box_dir && !c->has_allowed_syscalls && c->host.box_root) {
+        dir = c->host.box_root;
+        snprintf(name, sizeof name, "seccomp-%016" PRIx64 ".bpf", key);
     }
-    if (boxfd >= 0)
-        close(boxfd);
+    int dirfd = dir ? open(dir, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC) : -1;
+    int rc = 0;
+    if (dirfd < 0 || !cache_read(dirfd, name, key, prog)) {
+        rc = compile(c, flags, prog, err);
+        if (rc == 0 && dirfd >= 0)
+            cache_write(dirfd, name, key, prog);
+    }
+    if (dirfd >= 0)
+        close(dirfd);
     return rc;
 }
 

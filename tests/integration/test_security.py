@@ -296,26 +296,45 @@ def test_proc_masked():
 
 
 def test_compiled_policy_cache_is_keyed_and_not_trusted_when_writable():
-    """The keeper caches the compiled filter in <box>/seccomp.bpf (root's, 0600), keyed by the
-    policy: another policy recompiles it, and a cache file others could have written (here: an
-    allow-everything program) is ignored, not loaded."""
+    """The keeper caches the compiled filter (root's, 0600), keyed by the policy: isolate-style
+    policies once for all boxes in <box_root>/seccomp-<key>.bpf, an allow-list in
+    <box>/seccomp.bpf.  Another policy recompiles, and a cache file others could have written
+    (here: an allow-everything program) is ignored, not loaded, and replaced."""
+    import glob
     import struct
     with Box() as b:
         ptrace = 101
         assert_violation(sc(b, [ptrace]), "ptrace", ptrace)
-        cache = os.path.join(b.dir, "seccomp.bpf")
-        st = os.stat(cache)
-        assert st.st_uid == 0 and (st.st_mode & 0o777) == 0o600, oct(st.st_mode)
-        # Another policy (no filter at all, then only keyrings off) must not reuse it.
+        # Other policies (no filter at all, then only keyrings off) must not reuse it.
         assert parse(sc(b, [ptrace, 16, 1], ["--syscalls=0"]))[0] == -1  # PTRACE_ATTACH to init: EPERM
         assert parse(sc(b, [250, 0], ["--syscalls=1"])) == (-1, 38)  # keyctl: ENOSYS
         assert_violation(sc(b, [ptrace]), "ptrace", ptrace)
-        # Forge: keep the key, replace the program by "return ALLOW", make it world-writable.
-        key = open(cache, "rb").read(8)
-        with open(cache, "wb") as f:
-            f.write(key + struct.pack("<HBBI", 0x06, 0, 0, 0x7FFF0000))
-        os.chmod(cache, 0o666)
+        root = os.path.dirname(b.dir)
+        files = glob.glob(os.path.join(root, "seccomp-*.bpf"))
+        assert len(files) >= 2, files  # the default policy and --syscalls=1
+        for f in files:
+            st = os.stat(f)
+            assert st.st_uid == 0 and (st.st_mode & 0o777) == 0o600, (f, oct(st.st_mode))
+        assert not os.path.exists(os.path.join(b.dir, "seccomp.bpf"))
+        # Forge every cached program: keep the key, replace the program by "return ALLOW",
+        # world-writable.  Replaced by rename, so that a box of a test running in parallel
+        # sees either the real file or the forged one, never a forged root-only one.
+        for f in files:
+            key = open(f, "rb").read(8)
+            tmp = f + ".forged"
+            with open(tmp, "wb") as out:
+                out.write(key + struct.pack("<HBBI", 0x06, 0, 0, 0x7FFF0000))
+            os.chmod(tmp, 0o666)
+            os.rename(tmp, f)
         assert_violation(sc(b, [ptrace]), "ptrace", ptrace)
+        assert parse(sc(b, [250, 0], ["--syscalls=1"])) == (-1, 38)
+        for f in files:  # recompiled and replaced by a trusted file
+            assert (os.stat(f).st_mode & 0o777) == 0o600, f
+        # An allow-list is cached in the box (and removed with it).
+        r = b.run("hello", opts=["--allow-syscalls=" + HELLO_SET])
+        assert r.meta.get("verdict") == "Success", r
+        st = os.stat(os.path.join(b.dir, "seccomp.bpf"))
+        assert st.st_uid == 0 and (st.st_mode & 0o777) == 0o600, oct(st.st_mode)
 
 
 def test_landlock_fences_writes_through_a_leaked_host_directory_fd():
