@@ -203,7 +203,15 @@ static int build(const mi_config *c, uint32_t flags, scmp_filter_ctx *out, char 
         snprintf(msg, len, "seccomp_init failed");
         return -1;
     }
-    int rc = 0;
+    /* A binary search over syscall numbers instead of a linear chain of compares: fewer BPF
+     * instructions run on every syscall of the program, and the kernel's per-syscall cache of
+     * constant verdicts (computed by emulating the filter for every number at load) is built
+     * faster. */
+    int rc = seccomp_attr_set(ctx, SCMP_FLTATR_CTL_OPTIMIZE, 2);
+    if (rc < 0) {
+        snprintf(msg, len, "seccomp: cannot select the binary-tree layout: %s", strerror(-rc));
+        goto fail;
+    }
     if (flags & MI_SYSCALLS_NATIVE_ONLY) {
         /* i386 (int 0x80) and x32 (nr | 0x40000000) calls are a different syscall table the
          * native rules do not see (Firejail's x32 bypass): every such call is a violation. */
@@ -293,7 +301,7 @@ static uint64_t policy_key(const mi_config *c, uint32_t flags)
 {
     uint64_t h = 1469598103934665603ULL; /* FNV-1a */
     char head[64];
-    snprintf(head, sizeof head, "%s/%u/%d/", MI_VERSION, flags, c->has_allowed_syscalls);
+    snprintf(head, sizeof head, "%s/tree/%u/%d/", MI_VERSION, flags, c->has_allowed_syscalls);
     for (size_t i = 0; i <= c->n_allowed_syscalls; i++) {
         const char *p = i == 0 ? head : c->allowed_syscalls[i - 1];
         for (; *p; p++)
