@@ -276,8 +276,11 @@ static int open_source(const mi_config *c, int boxfd, const char *out)
     if (!strncmp(out, "./", 2))
         return openat2_path(boxfd, out + 2, O_PATH, RESOLVE_BENEATH | RESOLVE_NO_SYMLINKS |
                                                         RESOLVE_NO_MAGICLINKS);
-    setfsgid(c->caller_gid);
-    setfsuid(c->caller_uid);
+    bool as_caller = c->caller_uid != 0 || c->caller_gid != 0; /* else already fs ids 0 */
+    if (as_caller) {
+        setfsgid(c->caller_gid);
+        setfsuid(c->caller_uid);
+    }
     int fd = openat2_path(AT_FDCWD, out, O_PATH, RESOLVE_NO_MAGICLINKS);
     /* O_PATH needs only search permission on the parents: also require that the caller could
      * read the source itself, or a setuid caller could bind a directory it cannot list (its
@@ -289,8 +292,10 @@ static int open_source(const mi_config *c, int boxfd, const char *out)
         errno = e2;
     }
     int e = errno;
-    setfsuid(0);
-    setfsgid(0);
+    if (as_caller) {
+        setfsuid(0);
+        setfsgid(0);
+    }
     errno = e;
     return fd;
 }
