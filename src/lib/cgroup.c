@@ -137,21 +137,6 @@ static bool has_word(const char *list, const char *word)
     return false;
 }
 
-/* mountinfo escapes space, tab, newline and backslash as \ooo. */
-static void unescape(char *s)
-{
-    char *d = s;
-    for (; *s; s++) {
-        if (s[0] == '\\' && s[1] >= '0' && s[1] <= '3' && s[2] >= '0' && s[2] <= '7' &&
-            s[3] >= '0' && s[3] <= '7') {
-            *d++ = (char)((s[1] - '0') * 64 + (s[2] - '0') * 8 + (s[3] - '0'));
-            s += 3;
-        } else
-            *d++ = *s;
-    }
-    *d = 0;
-}
-
 static const char *const v1_names[] = {"memory", "cpuacct", "pids", "cpuset", "freezer"};
 #define V1_N 5
 #define V1_REQUIRED 3 /* the first three */
@@ -179,7 +164,7 @@ static int scan_mounts(mi_cg_layout *lay)
         if (sscanf(line, "%*s %*s %*s %*s %4095s", mnt) != 1 ||
             sscanf(sep + 3, "%31s %*s %1023s", fstype, super) != 2)
             continue;
-        unescape(mnt);
+        mi_mountinfo_unescape(mnt);
         if (!strcmp(fstype, "cgroup2")) {
             if (!lay->v2_mount[0] || !strcmp(mnt, "/sys/fs/cgroup"))
                 snprintf(lay->v2_mount, sizeof lay->v2_mount, "%s", mnt);

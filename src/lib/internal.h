@@ -24,6 +24,9 @@ int mi_write_file_at(int dirfd, const char *name, const char *data);
 
 char *mi_strdup(const char *s); /* NULL-safe; aborts nothing: returns NULL on ENOMEM */
 
+/* In place: /proc/self/mountinfo escapes space, tab, newline and backslash as \ooo. */
+void mi_mountinfo_unescape(char *s);
+
 double mi_now_monotonic(void);
 
 /* Append an environment rule (name[0..name_len), value NULL = inherit, "" = remove). */

@@ -349,9 +349,10 @@ static int chroot_tree(const mi_config *c, int boxfd, mi_error *err)
  * devpts, mqueue, sysfs.  The kept part is read-only to the box (root tmpfs, /dev tmpfs, system
  * directories) or is the box's own persistent directories (/box, /tmp), exactly as bound by a
  * fresh build.  <box>/mntns.key holds a hash of everything the tree was built from: the rules,
- * the caller's ids, and the identity (device, inode, mount) of every source as the caller
- * opens it now; any difference rebuilds the tree, so a directory replaced on the host, a rule
- * added, or a source the caller may no longer read is never served from an old tree. */
+ * the caller's ids, the identity (device, inode, mount) of every source as the caller opens it
+ * now, and the host mounts below each source; any difference rebuilds the tree, so a directory
+ * replaced on the host, a rule added, a mount made below a bound directory, or a source the
+ * caller may no longer read is never served from an old tree. */
 static int no_mount_point(const mi_config *c, const mi_dir_rule *r, mi_error *err)
 {
     if (c->chroot_dir)
@@ -414,6 +415,51 @@ static uint64_t fnv_source(uint64_t h, int fd)
     return fnv(h, id, sizeof id);
 }
 
+/* Binds are recursive: mounts below a source are part of the tree.  Hash every host mount
+ * whose mount point lies below one of `paths` (ID, parent, device, root, mount point), so that
+ * one mounted or unmounted there since the tree was built rebuilds it. */
+static uint64_t fnv_submounts(uint64_t h, char *const *paths, size_t n)
+{
+    FILE *f = n ? fopen("/proc/self/mountinfo", "re") : NULL;
+    if (!f)
+        return n ? 0 : h;
+    char *line = NULL;
+    size_t cap = 0;
+    while (getline(&line, &cap, f) > 0) {
+        char head[5][4096];
+        if (sscanf(line, "%4095s %4095s %4095s %4095s %4095s", head[0], head[1], head[2], head[3],
+                   head[4]) != 5)
+            continue;
+        mi_mountinfo_unescape(head[4]);
+        for (size_t i = 0; i < n; i++) {
+            size_t l = strlen(paths[i]);
+            bool below = !strcmp(paths[i], "/") ? head[4][1] != 0
+                                                : !strncmp(head[4], paths[i], l) &&
+                                                      head[4][l] == '/' && head[4][l + 1];
+            if (below) {
+                for (int k = 0; k < 5; k++)
+                    h = fnv_str(h, head[k]);
+                break;
+            }
+        }
+    }
+    free(line);
+    fclose(f);
+    return h;
+}
+
+/* The path `fd` was opened at, for fnv_submounts. */
+static char *fd_path(int fd)
+{
+    char link[64], buf[4096];
+    snprintf(link, sizeof link, "/proc/self/fd/%d", fd);
+    ssize_t n = readlink(link, buf, sizeof buf - 1);
+    if (n <= 0 || n >= (ssize_t)sizeof buf - 1)
+        return NULL;
+    buf[n] = 0;
+    return strdup(buf);
+}
+
 uint64_t mi_kept_tree_key(const mi_config *c, const char *box_dir)
 {
     if (!can_split(c))
@@ -421,6 +467,12 @@ uint64_t mi_kept_tree_key(const mi_config *c, const char *box_dir)
     int boxfd = open(box_dir, O_PATH | O_DIRECTORY | O_CLOEXEC | O_NOFOLLOW);
     if (boxfd < 0)
         return 0;
+    char **paths = calloc(c->n_dirs + 1, sizeof *paths);
+    size_t n_paths = 0;
+    if (!paths) {
+        close(boxfd);
+        return 0;
+    }
     uint64_t h = fnv_str(1469598103934665603ULL, MI_VERSION "/tree1");
     uint32_t ids[2] = {(uint32_t)c->caller_uid, (uint32_t)c->caller_gid};
     h = fnv(fnv_str(h, box_dir), ids, sizeof ids);
@@ -428,6 +480,8 @@ uint64_t mi_kept_tree_key(const mi_config *c, const char *box_dir)
     if (c->chroot_dir) {
         int fd = open_source(c, boxfd, c->chroot_dir);
         h = fnv_source(h, fd);
+        if (fd >= 0 && (paths[n_paths] = fd_path(fd)) != NULL)
+            n_paths++;
         if (fd >= 0)
             close(fd);
     }
@@ -448,10 +502,17 @@ uint64_t mi_kept_tree_key(const mi_config *c, const char *box_dir)
         if (fd < 0 && !(r->flags & MI_DIR_MAYBE))
             h = 0; /* the build will fail and say why */
         h = h ? fnv_source(h, fd) : 0;
+        if (fd >= 0 && !(r->flags & MI_DIR_NOREC) && (paths[n_paths] = fd_path(fd)) != NULL)
+            n_paths++;
         if (fd >= 0)
             close(fd);
     }
     close(boxfd);
+    if (h)
+        h = fnv_submounts(h, paths, n_paths);
+    for (size_t i = 0; i < n_paths; i++)
+        free(paths[i]);
+    free(paths);
     return h;
 }
 

@@ -99,6 +99,30 @@ def test_replaced_host_directory_is_seen():
         assert r.rc == 2 and "Cannot mount" in r.stderr, r
 
 
+def test_host_mounts_below_a_source_are_seen():
+    """Binds are recursive: a mount made (or removed) on the host below a bound directory after
+    the tree was built is seen by the next run, as with a fresh build."""
+    with Box() as b:
+        src = os.path.join(b.tmp, "src")
+        other = os.path.join(b.tmp, "other")
+        os.makedirs(os.path.join(src, "sub"))
+        os.mkdir(other)
+        with open(os.path.join(other, "m"), "w") as f:
+            f.write("m")
+        for d in (src, os.path.join(src, "sub"), other):
+            os.chmod(d, 0o755)
+        opts = ["-d", "/d=" + src]
+        assert run_ok(b, "/bin/ls", "/d/sub", opts=opts) == ""
+        assert kept(b)
+        sub = os.path.join(src, "sub")
+        subprocess.run(["mount", "--bind", other, sub], check=True)
+        try:
+            assert run_ok(b, "/bin/ls", "/d/sub", opts=opts) == "m\n"
+        finally:
+            subprocess.run(["umount", sub], check=True)
+        assert run_ok(b, "/bin/ls", "/d/sub", opts=opts) == ""
+
+
 def test_overlapping_rules_are_built_whole_every_run():
     """A per-run mount (tmpfs) that a later rule covers: splitting would change the order, so
     such a rule set is not kept and behaves as a fresh build does."""
