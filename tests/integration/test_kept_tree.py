@@ -11,13 +11,15 @@ import harness
 from harness import Box
 
 
-def fstype(path):
-    r = subprocess.run(["stat", "-f", "-c", "%T", path], capture_output=True, text=True)
-    return r.stdout.strip() if r.returncode == 0 else None
-
-
 def kept(b):
-    return fstype(os.path.join(b.dir, "mntns")) == "nsfs"
+    """<box>/mntns holds a namespace: an nsfs mount there (the file bind under it, if any, is
+    of the box root's filesystem)."""
+    path = os.path.join(b.dir, "mntns")
+    for line in open("/proc/self/mountinfo"):
+        head, _, tail = line.partition(" - ")
+        if head.split()[4] == path and tail.split()[0] == "nsfs":
+            return True
+    return False
 
 
 def mountpoints(b):
