@@ -28,6 +28,33 @@ def mountpoints(b):
     return sorted((l.split()[4], l.split()[5]) for l in r.stdout.splitlines())
 
 
+class PeerNamespace:
+    """A child process in a new mount namespace made by unshare(CLONE_NEWNS) (ctypes)."""
+
+    def __init__(self):
+        import ctypes
+        unshare = ctypes.CDLL(None, use_errno=True).unshare  # resolved before the fork
+        r, w = os.pipe()
+        self.pid = os.fork()
+        if self.pid == 0:
+            os.close(r)
+            ok = unshare(0x00020000) == 0  # CLONE_NEWNS
+            os.write(w, b"1" if ok else b"0")
+            if ok:
+                time.sleep(600)
+            os._exit(0)
+        os.close(w)
+        ok = os.read(r, 1) == b"1"
+        os.close(r)
+        if not ok:
+            self.stop()
+            raise AssertionError("unshare(CLONE_NEWNS) failed")
+
+    def stop(self):
+        os.kill(self.pid, signal.SIGKILL)
+        os.waitpid(self.pid, 0)
+
+
 def run_ok(b, *cmd, opts=()):
     r = b.run(*cmd, opts=list(opts), use_payload=False)
     assert r.rc == 0 and r.meta.get("status") is None, r
@@ -164,9 +191,9 @@ def test_kept_tree_under_a_shared_mount_with_a_peer():
     peer = None
     try:
         subprocess.run(["mount", "--make-shared", top], check=True)
-        # A peer: a mount namespace that copied the shared mount (propagation unchanged).
-        peer = subprocess.Popen(["unshare", "-m", "--propagation", "unchanged", "sleep", "600"])
-        time.sleep(0.2)
+        # A peer: a mount namespace that copied the shared mount (the raw unshare(2) keeps
+        # propagation; util-linux's unshare would make it private, and the VM has none).
+        peer = PeerNamespace()
         conf = os.path.join(top, "conf")
         with open(conf, "w") as f:
             f.write("box_root = %s/boxes\nlock_root = %s/locks\nnum_boxes = 2147483647\n"
@@ -190,7 +217,6 @@ def test_kept_tree_under_a_shared_mount_with_a_peer():
             assert not left, (pid, left)
     finally:
         if peer:
-            peer.send_signal(signal.SIGKILL)
-            peer.wait()
+            peer.stop()
         subprocess.run(["umount", "-l", top])
         os.rmdir(top)
