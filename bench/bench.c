@@ -11,6 +11,7 @@
  * isolate's default num_boxes is 1000).  Every box is cleaned up at the end.
  */
 #include <errno.h>
+#include <linux/sched.h>
 #include <fcntl.h>
 #include <limits.h>
 #include <math.h>
@@ -21,6 +22,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <sys/syscall.h>
 #include <sys/utsname.h>
 #include <sys/wait.h>
 #include <time.h>
@@ -305,6 +307,84 @@ static void print_stats_row(const char *label, struct stats s, const char *unit)
 static void stats_header(void)
 {
     printf("  %-34s %8s %8s %8s %8s %8s\n", "", "min", "p10", "median", "p90", "max");
+}
+
+/* The floor of any isolate-style CLI run here, without any sandbox work of ours: the start of
+ * a static glibc program (what the CLI process costs before main), and a process in fresh PID,
+ * IPC, UTS and mount namespaces that forks and execs /bin/true and reaps it (init + program,
+ * no mounts, cgroups or syscall filter).  Interleaved, in-process clone3 for the second. */
+static double ns_exec_once(void)
+{
+    struct clone_args ca;
+    memset(&ca, 0, sizeof ca);
+    ca.flags = CLONE_NEWPID | CLONE_NEWIPC | CLONE_NEWUTS | CLONE_NEWNS;
+    ca.exit_signal = SIGCHLD;
+    double t0 = now();
+    pid_t pid = (pid_t)syscall(SYS_clone3, &ca, sizeof ca);
+    if (pid == 0) {
+        pid_t p = fork();
+        if (p == 0) {
+            int fd = open("/dev/null", O_RDWR);
+            dup2(fd, 1);
+            execl("/bin/true", "true", (char *)NULL);
+            _exit(127);
+        }
+        int st = 0;
+        while (p > 0 && waitpid(p, &st, 0) < 0 && errno == EINTR)
+            ;
+        _exit(p > 0 && WIFEXITED(st) ? WEXITSTATUS(st) : 1);
+    }
+    if (pid < 0)
+        die("clone3: %s", strerror(errno));
+    int st;
+    while (waitpid(pid, &st, 0) < 0)
+        if (errno != EINTR)
+            die("waitpid: %s", strerror(errno));
+    return exit_code(st) == 0 ? now() - t0 : -1;
+}
+
+static void bench_floor(int rounds)
+{
+    double *v[2] = { calloc((size_t)rounds, sizeof(double)), calloc((size_t)rounds, sizeof(double)) };
+    int cnt[2] = { 0, 0 };
+    char noop[PATH_MAX];
+    snprintf(noop, sizeof noop, "%.4000s/bench_noop", payload_dir);
+    char *argv[] = { noop, NULL };
+    for (int r = 0; r < rounds + 5; r++) {
+        for (int j = 0; j < 2; j++) {
+            double w = -1;
+            if ((r + j) % 2 == 0)
+                w = exit_code(run_cmd(argv, NULL, &w)) == 0 ? w : -1;
+            else
+                w = ns_exec_once();
+            int k = (r + j) % 2;
+            if (r >= 5 && w >= 0)
+                v[k][cnt[k]++] = w;
+        }
+    }
+    struct stats st[2] = { stats_of(v[0], cnt[0], 1000), stats_of(v[1], cnt[1], 1000) };
+    printf("\nFloor of a CLI run here, ms (%d interleaved rounds): no sandbox work at all\n", rounds);
+    stats_header();
+    print_stats_row("spawn of a static glibc no-op", st[0], "ms");
+    print_stats_row("ns clone + fork + exec /bin/true", st[1], "ms");
+    double floor_ms = st[0].median + st[1].median;
+    printf("  floor = sum of the medians: %.3f ms", floor_ms);
+    double ratio = nsb == 2 && run_median[1] > 0 ? floor_ms / run_median[1] : (double)NAN;
+    if (nsb == 2)
+        printf(" = %.2f x isolate's per-run median", ratio);
+    printf("\n");
+    jsection("floor");
+    fprintf(json, "{\n    ");
+    jstats("static_noop_spawn_ms", st[0]);
+    fprintf(json, ",\n    ");
+    jstats("ns_fork_exec_true_ms", st[1]);
+    fprintf(json, ",\n    \"floor_ms\": ");
+    jnum(floor_ms);
+    fprintf(json, ",\n    \"floor_over_isolate_per_run\": ");
+    jnum(ratio);
+    fprintf(json, "\n  }");
+    free(v[0]);
+    free(v[1]);
 }
 
 /* Per-run wall of `--cg --run -- /bin/true` in an initialised box (or of a whole
@@ -825,6 +905,8 @@ int main(int argc, char **argv)
     bench_overhead(0, spaced, 0.05);
     fflush(stdout);
     bench_overhead(1, cycles, 0);
+    fflush(stdout);
+    bench_floor(runs);
     fflush(stdout);
     bench_kill(kill_runs);
     fflush(stdout);
