@@ -160,6 +160,12 @@ static int cg2_box_create(const mi_cg_layout *lay, uint32_t box_id, mi_error *er
         return mi_fail(err, MI_ERR_CGROUP, ENAMETOOLONG, "cg_root path too long");
     for (int attempt = 0;; attempt++) {
         int rfd = open_root(lay, true, err);
+        /* ENODEV/ENOENT: a concurrent --cleanup of the last other box removed our parent
+         * between its mkdir and the subtree_control write (a removed group's files say
+         * ENODEV); redo it. */
+        if (rfd < 0 && lay->v2_owned && attempt < 3 && err &&
+            (err->sys_errno == ENODEV || err->sys_errno == ENOENT))
+            continue;
         if (rfd < 0)
             return -1;
         if (destroy(rfd, name, path, 0, err) < 0) { /* a stale group from an earlier life */
@@ -168,7 +174,7 @@ static int cg2_box_create(const mi_cg_layout *lay, uint32_t box_id, mi_error *er
         }
         int bfd = mi_cg_mkdir_open_at(rfd, name);
         close(rfd);
-        /* ENOENT: a concurrent --cleanup of the last other box removed our parent; redo it. */
+        /* ENOENT: the same race, before our mkdir; redo it. */
         if (bfd == -ENOENT && lay->v2_owned && attempt < 3)
             continue;
         if (bfd < 0)
