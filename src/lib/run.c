@@ -457,24 +457,16 @@ static void kill_box(struct keeper *k)
 
 static double cpu_now(struct keeper *k)
 {
-    double cpu = -1;
     if (k->cg && !k->c->no_cg_timing) {
         uint64_t us;
         mi_error e;
         if (mi_cg_cpu_usec(k->cg, &us, &e) == 0)
-            cpu = (double)us / 1e6;
+            k->last_cpu = (double)us / 1e6;
+    } else if (k->have_clock) {
+        struct timespec ts;
+        if (clock_gettime(k->prog_clock, &ts) == 0)
+            k->last_cpu = (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
     }
-    /* The cgroup's counter advances only when the scheduler accounts a running task (at each
-     * tick: up to 4 ms behind at HZ=250); the program's process clock is exact at any moment.
-     * It is part of the cgroup's time, so the larger of the two never overstates the box. */
-    struct timespec ts;
-    if (k->have_clock && clock_gettime(k->prog_clock, &ts) == 0) {
-        double own = (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
-        if (own > cpu)
-            cpu = own;
-    }
-    if (cpu > k->last_cpu)
-        k->last_cpu = cpu;
     return k->last_cpu;
 }
 
