@@ -180,8 +180,6 @@ int mi_box_init(const mi_config *c, char *dir_out, size_t len, mi_error *err)
         rc = mi_fail_errno(err, MI_ERR_IO, errno, "Cannot create the box in %s", dir);
     if (rc == 0 && c->cg)
         rc = mi_cg_box_create(&c->host, c->box_id, err);
-    if (rc == 0)
-        rc = mi_netns_create(dir, err);
     if (rc == 0) {
         char st[128];
         snprintf(st, sizeof st, "owner=%u group=%u cg=%d\n", (unsigned)c->caller_uid,

@@ -21,10 +21,6 @@
 #include <sys/sysmacros.h>
 #include <sys/syscall.h>
 #include <unistd.h>
-#include <linux/sched.h>
-#include <signal.h>
-#include <sched.h>
-#include <sys/wait.h>
 #include <linux/magic.h>
 #include <sys/statfs.h>
 
@@ -766,35 +762,18 @@ static int netns_path(const char *box_dir, char *buf, size_t len)
     return mi_snprintf(buf, len, "%s/netns", box_dir);
 }
 
-int mi_netns_create(const char *box_dir, mi_error *err)
+void mi_netns_save(const char *box_dir, int nsfd)
 {
-    char path[4200];
+    char path[4200], src[64];
     if (netns_path(box_dir, path, sizeof path) < 0)
-        return mi_fail(err, MI_ERR_IO, ENAMETOOLONG, "Path too long");
-    int fd = open(path, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0444);
+        return;
+    mi_netns_remove(box_dir);
+    int fd = open(path, O_WRONLY | O_CREAT | O_NOFOLLOW | O_CLOEXEC, 0444);
     if (fd < 0)
-        return mi_fail_errno(err, MI_ERR_IO, errno, "Cannot create %s", path);
+        return;
     close(fd);
-    int pfd = -1;
-    pid_t pid = (pid_t)syscall(SYS_clone3, &(struct clone_args){.flags = CLONE_PIDFD,
-                                                             .pidfd = (uint64_t)(uintptr_t)&pfd,
-                                                             .exit_signal = SIGCHLD},
-                               sizeof(struct clone_args));
-    if (pid == 0) {
-        mi_error e;
-        _exit(unshare(CLONE_NEWNET) < 0 || mi_net_loopback_up(&e) < 0 ||
-              mount("/proc/self/ns/net", path, NULL, MS_BIND, NULL) < 0 ? 1 : 0);
-    }
-    if (pid < 0)
-        return mi_fail_errno(err, MI_ERR_PROCESS, errno, "Cannot create the network namespace");
-    siginfo_t si;
-    while (waitid(P_PIDFD, (id_t)pfd, &si, WEXITED) < 0 && errno == EINTR)
-        ;
-    close(pfd);
-    if (si.si_code != CLD_EXITED || si.si_status != 0)
-        return mi_fail(err, MI_ERR_PROCESS, 0, "Cannot create the network namespace of %s",
-                       box_dir);
-    return 0;
+    snprintf(src, sizeof src, "/proc/self/fd/%d", nsfd);
+    (void)mount(src, path, NULL, MS_BIND, NULL); /* else the next run makes a fresh one */
 }
 
 void mi_netns_remove(const char *box_dir)

@@ -45,8 +45,9 @@
 extern char **environ;
 
 /* MSG_SECCOMP carries the syscall policy's user-notification listener (program -> keeper);
- * MSG_TREE the mount namespace of a freshly built tree, for the keeper to keep (init -> keeper). */
-enum { MSG_STARTED = 1, MSG_EXITED, MSG_ERROR, MSG_SECCOMP, MSG_TREE };
+ * MSG_TREE and MSG_NET the mount namespace of a freshly built tree and a fresh network
+ * namespace, for the keeper to keep for the box's later runs (init -> keeper). */
+enum { MSG_STARTED = 1, MSG_EXITED, MSG_ERROR, MSG_SECCOMP, MSG_TREE, MSG_NET };
 
 struct msg {
     int type;
@@ -327,16 +328,27 @@ static __attribute__((noreturn)) void init_main(const mi_config *c, const char *
         send_error(sk, "sethostname: %s", strerror(errno));
         _exit(1);
     }
-    /* The box's own network namespace (made at --init), or else a fresh one from clone3. */
+    /* The box's own network namespace (kept since its first run), or else a fresh one from
+     * clone3, which the keeper keeps for the next runs. */
     if (netfd >= 0 && setns(netfd, CLONE_NEWNET) < 0) {
         send_error(sk, "Cannot enter the box's network namespace: %s", strerror(errno));
         _exit(1);
     }
     if (netfd >= 0)
         close(netfd);
-    else if (!c->share_net && mi_net_loopback_up(&err) < 0) {
-        send_error(sk, "%s", err.msg);
-        _exit(1);
+    else if (!c->share_net) {
+        if (mi_net_loopback_up(&err) < 0) {
+            send_error(sk, "%s", err.msg);
+            _exit(1);
+        }
+        int nsfd = open("/proc/thread-self/ns/net", O_RDONLY | O_CLOEXEC);
+        if (nsfd >= 0) {
+            struct msg m;
+            memset(&m, 0, sizeof m);
+            m.type = MSG_NET;
+            send_msg(sk, &m, nsfd);
+            close(nsfd);
+        }
     }
     if (init_tree(c, box_dir, sk, treefd, keep_tree, &err) < 0) {
         send_error(sk, "%s", err.msg);
@@ -547,6 +559,10 @@ static void on_message(struct keeper *k)
     case MSG_TREE:
         if (fd >= 0 && k->tree_key)
             mi_kept_tree_save(k->box_dir, fd, k->tree_key);
+        break;
+    case MSG_NET:
+        if (fd >= 0)
+            mi_netns_save(k->box_dir, fd);
         break;
     case MSG_SECCOMP:
         if (k->notify_fd < 0 && fd >= 0) {
