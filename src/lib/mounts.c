@@ -512,6 +512,53 @@ uint64_t mi_kept_tree_key(const mi_config *c, const char *box_dir)
     return h;
 }
 
+/* ---- Namespaces kept on a file of the box directory (<box>/netns, <box>/mntns) ---- */
+
+/* Drops every bind on `path` (a box re-initialised over a stale one may have stacked them). */
+static void ns_unbind(const char *path)
+{
+    while (umount2(path, MNT_DETACH | UMOUNT_NOFOLLOW) == 0)
+        ;
+}
+
+/* Binds the namespace `nsfd` on `path` (created if needed); -1 if it could not. */
+static int ns_bind(const char *path, int nsfd)
+{
+    char src[64];
+    ns_unbind(path);
+    int fd = open(path, O_WRONLY | O_CREAT | O_NOFOLLOW | O_CLOEXEC, 0400);
+    if (fd < 0)
+        return -1;
+    close(fd);
+    snprintf(src, sizeof src, "/proc/self/fd/%d", nsfd);
+    if (mount(src, path, NULL, MS_BIND, NULL) == 0)
+        return 0;
+    /* A mount namespace may not be bound where the mount would propagate to other namespaces
+     * (EINVAL: namespaces could hold each other in a loop) -- on systemd hosts '/' is shared.
+     * Under a private bind of the file onto itself it does not propagate (that bind itself
+     * does, as a plain file; the unmount at --cleanup propagates likewise). */
+    if (errno != EINVAL || mount(path, path, NULL, MS_BIND, NULL) < 0)
+        return -1;
+    if (mount(NULL, path, NULL, MS_PRIVATE, NULL) < 0 || mount(src, path, NULL, MS_BIND, NULL) < 0) {
+        ns_unbind(path);
+        return -1;
+    }
+    return 0;
+}
+
+/* An fd of the namespace kept on `path`, or -1: after a reboot the file is an empty regular
+ * file, which setns() must never be given. */
+static int ns_open(const char *path)
+{
+    int fd = open(path, O_RDONLY | O_NOFOLLOW | O_CLOEXEC);
+    struct statfs sf;
+    if (fd >= 0 && (fstatfs(fd, &sf) < 0 || sf.f_type != NSFS_MAGIC)) {
+        close(fd);
+        fd = -1;
+    }
+    return fd;
+}
+
 static int tree_paths(const char *box_dir, char *ns, char *key, size_t len)
 {
     return mi_snprintf(ns, len, "%s/mntns", box_dir) < 0 ||
@@ -530,13 +577,7 @@ int mi_kept_tree_open(const char *box_dir, uint64_t key)
     bool ok = kfd >= 0 && read(kfd, &k, sizeof k) == (ssize_t)sizeof k && k == key;
     if (kfd >= 0)
         close(kfd);
-    int fd = ok ? open(ns, O_RDONLY | O_NOFOLLOW | O_CLOEXEC) : -1;
-    struct statfs sf;
-    if (fd >= 0 && (fstatfs(fd, &sf) < 0 || sf.f_type != NSFS_MAGIC)) {
-        close(fd);
-        fd = -1;
-    }
-    return fd;
+    return ok ? ns_open(ns) : -1;
 }
 
 void mi_kept_tree_remove(const char *box_dir)
@@ -545,37 +586,20 @@ void mi_kept_tree_remove(const char *box_dir)
     if (tree_paths(box_dir, ns, kp, sizeof ns) < 0)
         return;
     unlink(kp);
-    while (umount2(ns, MNT_DETACH | UMOUNT_NOFOLLOW) == 0)
-        ;
+    ns_unbind(ns);
 }
 
 void mi_kept_tree_save(const char *box_dir, int nsfd, uint64_t key)
 {
-    char ns[4200], kp[4200], src[64];
+    char ns[4200], kp[4200];
     if (tree_paths(box_dir, ns, kp, sizeof ns) < 0)
         return;
-    mi_kept_tree_remove(box_dir);
-    int fd = open(ns, O_WRONLY | O_CREAT | O_NOFOLLOW | O_CLOEXEC, 0400);
-    if (fd < 0)
+    unlink(kp);
+    if (ns_bind(ns, nsfd) < 0)
         return;
-    close(fd);
-    snprintf(src, sizeof src, "/proc/self/fd/%d", nsfd);
-    if (mount(src, ns, NULL, MS_BIND, NULL) < 0) {
-        /* A mount namespace may not be bound where the mount would propagate to other
-         * namespaces (EINVAL: namespaces could hold each other in a loop) -- on systemd hosts
-         * '/' is shared.  Under a private bind of the file onto itself it does not propagate
-         * (that bind itself does, as a plain file; --cleanup's unmount propagates likewise). */
-        if (errno != EINVAL || mount(ns, ns, NULL, MS_BIND, NULL) < 0)
-            return;
-        if (mount(NULL, ns, NULL, MS_PRIVATE, NULL) < 0 ||
-            mount(src, ns, NULL, MS_BIND, NULL) < 0) {
-            mi_kept_tree_remove(box_dir);
-            return;
-        }
-    }
     char tmp[4300];
     snprintf(tmp, sizeof tmp, "%s.%d", kp, (int)getpid());
-    fd = open(tmp, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0600);
+    int fd = open(tmp, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0600);
     bool ok = fd >= 0 && write(fd, &key, sizeof key) == (ssize_t)sizeof key;
     if (fd >= 0)
         close(fd);
@@ -764,37 +788,20 @@ static int netns_path(const char *box_dir, char *buf, size_t len)
 
 void mi_netns_save(const char *box_dir, int nsfd)
 {
-    char path[4200], src[64];
-    if (netns_path(box_dir, path, sizeof path) < 0)
-        return;
-    mi_netns_remove(box_dir);
-    int fd = open(path, O_WRONLY | O_CREAT | O_NOFOLLOW | O_CLOEXEC, 0444);
-    if (fd < 0)
-        return;
-    close(fd);
-    snprintf(src, sizeof src, "/proc/self/fd/%d", nsfd);
-    (void)mount(src, path, NULL, MS_BIND, NULL); /* else the next run makes a fresh one */
+    char path[4200];
+    if (netns_path(box_dir, path, sizeof path) == 0)
+        (void)ns_bind(path, nsfd); /* else the next run makes a fresh one */
 }
 
 void mi_netns_remove(const char *box_dir)
 {
     char path[4200];
     if (netns_path(box_dir, path, sizeof path) == 0)
-        while (umount2(path, MNT_DETACH | UMOUNT_NOFOLLOW) == 0)
-            ; /* a box re-initialised over a stale mount may have stacked ones */
+        ns_unbind(path);
 }
 
 int mi_netns_open(const char *box_dir)
 {
     char path[4200];
-    if (netns_path(box_dir, path, sizeof path) < 0)
-        return -1;
-    int fd = open(path, O_RDONLY | O_NOFOLLOW | O_CLOEXEC);
-    struct statfs sf;
-    /* Only a real network namespace: after a reboot the file is an empty regular file. */
-    if (fd >= 0 && (fstatfs(fd, &sf) < 0 || sf.f_type != NSFS_MAGIC)) {
-        close(fd);
-        fd = -1;
-    }
-    return fd;
+    return netns_path(box_dir, path, sizeof path) < 0 ? -1 : ns_open(path);
 }

@@ -55,6 +55,16 @@ class PeerNamespace:
         os.waitpid(self.pid, 0)
 
 
+def hostdir(b, content, mode):
+    """A host directory with one file f, for -d rules."""
+    d = os.path.join(b.tmp, "hostdir")
+    os.mkdir(d)
+    os.chmod(d, mode)
+    with open(os.path.join(d, "f"), "w") as f:
+        f.write(content)
+    return d
+
+
 def run_ok(b, *cmd, opts=()):
     r = b.run(*cmd, opts=list(opts), use_payload=False)
     assert r.rc == 0 and r.meta.get("status") is None, r
@@ -91,11 +101,7 @@ def test_per_run_mounts_are_fresh_in_every_run():
 
 def test_rule_changes_rebuild_the_tree():
     with Box() as b:
-        d = os.path.join(b.tmp, "hostdir")
-        os.mkdir(d)
-        os.chmod(d, 0o777)
-        with open(os.path.join(d, "f"), "w") as f:
-            f.write("one")
+        d = hostdir(b, "one", 0o777)
         assert run_ok(b, "/bin/cat", "/data/f", opts=["-d", "/data=" + d]) == "one"
         assert kept(b)
         # Without the rule, /data is gone; with it again, it is back.
@@ -156,11 +162,7 @@ def test_overlapping_rules_are_built_whole_every_run():
     """A per-run mount (tmpfs) that a later rule covers: splitting would change the order, so
     such a rule set is not kept and behaves as a fresh build does."""
     with Box() as b:
-        d = os.path.join(b.tmp, "hostdir")
-        os.mkdir(d)
-        os.chmod(d, 0o755)
-        with open(os.path.join(d, "f"), "w") as f:
-            f.write("x")
+        d = hostdir(b, "x", 0o755)
         opts = ["-d", "/a/b=tmpfs:fs", "-d", "/a=" + d]
         for _ in range(2):
             assert run_ok(b, "/bin/ls", "/a", opts=opts) == "f\n"
