@@ -294,11 +294,9 @@ static int init_tree(const mi_config *c, const char *box_dir, int sk, int treefd
             return mi_fail_errno(err, MI_ERR_IO, errno, "Cannot enter the box's mount tree");
         return mi_mounts_per_run(c, err);
     }
-    if (!keep)
+    int nsfd = keep ? open("/proc/thread-self/ns/mnt", O_RDONLY | O_CLOEXEC) : -1;
+    if (nsfd < 0) /* nothing to keep (or no /proc to name it by): built whole for this run */
         return mi_mounts_setup(c, box_dir, false, err);
-    int nsfd = open("/proc/thread-self/ns/mnt", O_RDONLY | O_CLOEXEC);
-    if (nsfd < 0)
-        return mi_fail_errno(err, MI_ERR_IO, errno, "Cannot open the mount namespace");
     int rc = mi_mounts_setup(c, box_dir, true, err);
     if (rc == 0) {
         struct msg m;
@@ -682,8 +680,8 @@ static void on_output(struct keeper *k, int i)
 int mi_keeper_run(const mi_config *c, const char *box_dir, mi_cgroup *cg, mi_result *r,
                   mi_error *err)
 {
-    struct keeper k = {.c = c, .cg = cg, .box_dir = box_dir, .sk = -1, .initfd = -1, .timerfd = -1, .prog_fd = -1,
-                       .cap_fd = {-1, -1}, .notify_fd = -1};
+    struct keeper k = {.c = c, .cg = cg, .box_dir = box_dir, .sk = -1, .initfd = -1,
+                       .timerfd = -1, .prog_fd = -1, .cap_fd = {-1, -1}, .notify_fd = -1};
     int cap_w[2] = {-1, -1};
     int sk[2];
     if (cg) {

@@ -295,6 +295,17 @@ def test_proc_masked():
         assert lines["/proc/sys"].startswith("ro"), lines
 
 
+def test_proc_sys_read_only_even_with_a_read_write_proc():
+    """/proc is read-only by default (which covers /proc/sys); when a rule mounts it read-write,
+    sys, irq, bus, fs, ... are bound read-only on top, in every run (kept tree or not)."""
+    with Box() as b:
+        for _ in range(2):
+            r = b.run("sc_proc_probe", opts=["-p2", "-d", "/proc=proc:fs:rw"])
+            assert r.meta.get("verdict") == "Success", r
+            assert "/proc/sys ro" in r.stdout, r.stdout
+            assert "/proc/kallsyms masked" in r.stdout or "/proc/kallsyms absent" in r.stdout, r
+
+
 def test_compiled_policy_cache_is_keyed_and_not_trusted_when_writable():
     """The keeper caches the compiled filter (root's, 0600), keyed by the policy: isolate-style
     policies once for all boxes in <box_root>/seccomp-<key>.bpf, an allow-list in
