@@ -184,24 +184,31 @@ static int mask_proc(int procfd, int nullfd, bool proc_rw, const char *inside, m
                                          "modules", "config.gz"};
     static const char *const readonly[] = {"sys", "irq", "bus", "fs", "acpi", "scsi", "asound",
                                            "sysvipc"};
-    int rc = 0;
+    int rc = 0, null = -1;
     for (size_t i = 0; rc == 0 && i < sizeof masked / sizeof masked[0]; i++) {
-        int t = openat2_path(procfd, masked[i], O_PATH | O_NOFOLLOW,
-                             RESOLVE_BENEATH | RESOLVE_NO_SYMLINKS);
-        if (t < 0)
-            continue; /* not on this kernel */
-        int null = open_tree(nullfd, "", OPEN_TREE_CLONE | OPEN_TREE_CLOEXEC | AT_EMPTY_PATH);
         /* nosuid everywhere, and read-only: the mask is not a way to write to /dev/null's
          * mount either (dev stays allowed so that reading it gives EOF, not EACCES). */
         struct mount_attr na = {.attr_set = MOUNT_ATTR_RDONLY | MOUNT_ATTR_NOSUID |
                                             MOUNT_ATTR_NOEXEC};
-        if (null < 0 || mount_setattr(null, "", AT_EMPTY_PATH, &na, sizeof na) < 0 ||
-            move_mount(null, "", t, "", MOVE_MOUNT_F_EMPTY_PATH | MOVE_MOUNT_T_EMPTY_PATH) < 0)
+        if (null < 0 && ((null = open_tree(nullfd, "", OPEN_TREE_CLONE | OPEN_TREE_CLOEXEC |
+                                                           AT_EMPTY_PATH)) < 0 ||
+                         mount_setattr(null, "", AT_EMPTY_PATH, &na, sizeof na) < 0)) {
             rc = mi_fail_errno(err, MI_ERR_IO, errno, "Cannot mask /%s/%s", inside, masked[i]);
-        if (null >= 0)
-            close(null);
-        close(t);
+            break;
+        }
+        /* The name is a constant, resolved in the proc we just mounted: a last component that
+         * is not a symlink (without MOVE_MOUNT_T_SYMLINKS it would not be followed anyway). */
+        if (move_mount(null, "", procfd, masked[i], MOVE_MOUNT_F_EMPTY_PATH) < 0) {
+            if (errno != ENOENT)
+                rc = mi_fail_errno(err, MI_ERR_IO, errno, "Cannot mask /%s/%s", inside,
+                                   masked[i]);
+            continue; /* not on this kernel: the clone serves the next name */
+        }
+        close(null);
+        null = -1;
     }
+    if (null >= 0)
+        close(null);
     for (size_t i = 0; rc == 0 && proc_rw && i < sizeof readonly / sizeof readonly[0]; i++) {
         int t = openat2_path(procfd, readonly[i], O_PATH | O_NOFOLLOW | O_DIRECTORY,
                              RESOLVE_BENEATH | RESOLVE_NO_SYMLINKS);
