@@ -3,6 +3,7 @@
 
 #include <errno.h>
 #include <fcntl.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
@@ -101,6 +102,23 @@ int mi_write_file_at(int dirfd, const char *name, const char *data)
     int e = n < 0 ? errno : ((size_t)n != len ? EIO : 0);
     close(fd);
     return -e;
+}
+
+int mi_replace_file_at(int dirfd, const char *name, const void *a, size_t alen, const void *b,
+                       size_t blen)
+{
+    char tmp[4300];
+    if (mi_snprintf(tmp, sizeof tmp, "%s.%d", name, (int)getpid()) < 0)
+        return -1;
+    int fd = openat(dirfd, tmp, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0600);
+    if (fd < 0)
+        return -1;
+    bool ok = write(fd, a, alen) == (ssize_t)alen && (!blen || write(fd, b, blen) == (ssize_t)blen);
+    close(fd);
+    if (ok && renameat(dirfd, tmp, dirfd, name) == 0)
+        return 0;
+    unlinkat(dirfd, tmp, 0);
+    return -1;
 }
 
 int mi_read_file(const char *path, char *buf, size_t len)

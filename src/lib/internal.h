@@ -4,6 +4,7 @@
 
 #include "mini-isolate.h"
 #include <stdarg.h>
+#include <stdint.h>
 #include <stdio.h>
 
 #define MI_PRINTF(a, b) __attribute__((format(printf, a, b)))
@@ -21,6 +22,21 @@ int mi_read_file(const char *path, char *buf, size_t len);           /* 0 or -er
 int mi_write_file(const char *path, const char *data);               /* 0 or -errno */
 int mi_read_file_at(int dirfd, const char *name, char *buf, size_t len);
 int mi_write_file_at(int dirfd, const char *name, const char *data);
+
+/* Replaces dirfd/name (root's, 0600) by the concatenation of two buffers: written under a
+ * temporary name and renamed, so that a reader sees the old file or the new one, never a part.
+ * 0 or -1 (nothing left behind). */
+int mi_replace_file_at(int dirfd, const char *name, const void *a, size_t alen, const void *b,
+                       size_t blen);
+
+/* FNV-1a: the cache keys (compiled policy, kept tree). */
+#define MI_FNV_INIT 1469598103934665603ULL
+static inline uint64_t mi_fnv(uint64_t h, const void *p, size_t n)
+{
+    for (size_t i = 0; i < n; i++)
+        h = (h ^ ((const unsigned char *)p)[i]) * 1099511628211ULL;
+    return h;
+}
 
 char *mi_strdup(const char *s); /* NULL-safe; aborts nothing: returns NULL on ENOMEM */
 

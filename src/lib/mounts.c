@@ -395,16 +395,9 @@ static bool can_split(const mi_config *c)
     return minidev;
 }
 
-static uint64_t fnv(uint64_t h, const void *p, size_t n)
-{
-    for (size_t i = 0; i < n; i++)
-        h = (h ^ ((const unsigned char *)p)[i]) * 1099511628211ULL;
-    return h;
-}
-
 static uint64_t fnv_str(uint64_t h, const char *s)
 {
-    return fnv(h, s ? s : "\1", (s ? strlen(s) : 1) + 1);
+    return mi_fnv(h, s ? s : "\1", (s ? strlen(s) : 1) + 1);
 }
 
 static uint64_t fnv_source(uint64_t h, int fd)
@@ -415,7 +408,7 @@ static uint64_t fnv_source(uint64_t h, int fd)
         return fnv_str(h, "absent");
     uint64_t id[5] = {sx.stx_dev_major, sx.stx_dev_minor, sx.stx_ino, sx.stx_mnt_id,
                       sx.stx_mode & S_IFMT};
-    return fnv(h, id, sizeof id);
+    return mi_fnv(h, id, sizeof id);
 }
 
 /* Binds are recursive: mounts below a source are part of the tree.  Hash every host mount
@@ -476,9 +469,9 @@ uint64_t mi_kept_tree_key(const mi_config *c, const char *box_dir)
         close(boxfd);
         return 0;
     }
-    uint64_t h = fnv_str(1469598103934665603ULL, MI_VERSION "/tree1");
+    uint64_t h = fnv_str(MI_FNV_INIT, MI_VERSION "/tree1");
     uint32_t ids[2] = {(uint32_t)c->caller_uid, (uint32_t)c->caller_gid};
-    h = fnv(fnv_str(h, box_dir), ids, sizeof ids);
+    h = mi_fnv(fnv_str(h, box_dir), ids, sizeof ids);
     h = fnv_str(h, c->chroot_dir);
     if (c->chroot_dir) {
         int fd = open_source(c, boxfd, c->chroot_dir);
@@ -490,7 +483,7 @@ uint64_t mi_kept_tree_key(const mi_config *c, const char *box_dir)
     }
     for (size_t i = 0; i < c->n_dirs && h; i++) {
         const mi_dir_rule *r = &c->dirs[i];
-        h = fnv(fnv_str(fnv_str(h, r->inside), r->outside), &r->flags, sizeof r->flags);
+        h = mi_fnv(fnv_str(fnv_str(h, r->inside), r->outside), &r->flags, sizeof r->flags);
         if ((r->flags & MI_DIR_FS) || chroot_skips(c, r))
             continue;
         int fd = -1;
@@ -604,16 +597,8 @@ void mi_kept_tree_save(const char *box_dir, int nsfd, uint64_t key)
     unlink(kp);
     if (ns_bind(ns, nsfd) < 0)
         return;
-    char tmp[4300];
-    snprintf(tmp, sizeof tmp, "%s.%d", kp, (int)getpid());
-    int fd = open(tmp, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0600);
-    bool ok = fd >= 0 && write(fd, &key, sizeof key) == (ssize_t)sizeof key;
-    if (fd >= 0)
-        close(fd);
-    if (!ok || rename(tmp, kp) < 0) {
-        unlink(tmp);
+    if (mi_replace_file_at(AT_FDCWD, kp, &key, sizeof key, NULL, 0) < 0)
         mi_kept_tree_remove(box_dir);
-    }
 }
 
 int mi_mounts_per_run(const mi_config *c, mi_error *err)

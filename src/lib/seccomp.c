@@ -299,14 +299,12 @@ static int compile(const mi_config *c, uint32_t flags, struct sock_fprog *prog, 
 /* The policy's identity: the program version (the rule table), the flags, the allow-list. */
 static uint64_t policy_key(const mi_config *c, uint32_t flags)
 {
-    uint64_t h = 1469598103934665603ULL; /* FNV-1a */
     char head[64];
     snprintf(head, sizeof head, "%s/tree/%u/%d/", MI_VERSION, flags, c->has_allowed_syscalls);
+    uint64_t h = MI_FNV_INIT;
     for (size_t i = 0; i <= c->n_allowed_syscalls; i++) {
         const char *p = i == 0 ? head : c->allowed_syscalls[i - 1];
-        for (; *p; p++)
-            h = (h ^ (unsigned char)*p) * 1099511628211ULL;
-        h = (h ^ ',') * 1099511628211ULL;
+        h = mi_fnv(mi_fnv(h, p, strlen(p)), ",", 1);
     }
     return h;
 }
@@ -340,21 +338,6 @@ static bool cache_read(int dirfd, const char *name, uint64_t key, struct sock_fp
     return ok;
 }
 
-static void cache_write(int dirfd, const char *name, uint64_t key, const struct sock_fprog *prog)
-{
-    char tmp[96];
-    snprintf(tmp, sizeof tmp, "%s.%d", name, (int)getpid());
-    int fd = openat(dirfd, tmp, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0600);
-    if (fd < 0)
-        return;
-    size_t size = prog->len * sizeof(struct sock_filter);
-    bool ok = write(fd, &key, sizeof key) == (ssize_t)sizeof key &&
-              write(fd, prog->filter, size) == (ssize_t)size;
-    close(fd);
-    if (!ok || renameat(dirfd, tmp, dirfd, name) < 0)
-        unlinkat(dirfd, tmp, 0);
-}
-
 int mi_seccomp_compile(const mi_config *c, const char *box_dir, struct sock_fprog *prog,
                        mi_error *err)
 {
@@ -380,7 +363,8 @@ int mi_seccomp_compile(const mi_config *c, const char *box_dir, struct sock_fpro
     if (dirfd < 0 || !cache_read(dirfd, name, key, prog)) {
         rc = compile(c, flags, prog, err);
         if (rc == 0 && dirfd >= 0)
-            cache_write(dirfd, name, key, prog);
+            (void)mi_replace_file_at(dirfd, name, &key, sizeof key, prog->filter,
+                                     prog->len * sizeof(struct sock_filter));
     }
     if (dirfd >= 0)
         close(dirfd);
