@@ -99,6 +99,29 @@ def test_per_run_mounts_are_fresh_in_every_run():
         assert "/proc/sys ro" in r.stdout, r.stdout
 
 
+def test_a_hostile_run_cannot_change_the_tree_of_the_next():
+    """Runs share the kept tree: a run that tries to mount, unmount or move mounts (stopped by
+    the policy, and with the policy off by the kernel: no CAP_SYS_ADMIN) or to write into the
+    shared read-only root and /dev leaves the next run the same tree, and nothing in it."""
+    with Box() as b:
+        first = mountpoints(b)
+        assert kept(b)
+        for name in ("adv_fs_mount", "adv_fs_umount", "adv_k_move_mount"):
+            r = b.run(name)
+            assert r.meta.get("verdict") == "SecurityViolation", (name, r)
+            r = b.run(name, opts=["--syscalls=0"])  # the kernel alone refuses the call
+            assert "(ret=-1 errno=EPERM)" in r.stdout, (name, r)
+            assert mountpoints(b) == first, name
+        r = b.run("/bin/sh", "-c", "for p in /x /dev/x /dev/null2 /proc/x /usr/x; do "
+                  ": > $p && echo wrote $p; done; mkdir /dev/d /d && echo made", opts=["-p4"],
+                  use_payload=False)
+        assert "wrote" not in r.stdout and "made" not in r.stdout, r
+        assert mountpoints(b) == first
+        listing = run_ok(b, "/bin/ls", "-A", "/", "/dev")
+        for p in ("x", "null2", "d"):
+            assert p not in listing.split(), listing
+
+
 def test_rule_changes_rebuild_the_tree():
     with Box() as b:
         d = hostdir(b, "one", 0o777)
