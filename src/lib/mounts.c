@@ -303,6 +303,22 @@ static int open_source(const mi_config *c, int boxfd, const char *out)
     return fd;
 }
 
+/* The source of a bind rule: a "tmp" rule's backing directory under <box>/tmp (created by the
+ * keeper, owned by the box user: resolved beneath it without symlinks), or open_source().
+ * -1 with errno set. */
+static int open_rule_source(const mi_config *c, int boxfd, const mi_dir_rule *r)
+{
+    if (!(r->flags & MI_DIR_TMP))
+        return open_source(c, boxfd, r->outside);
+    char name[4096], path[4200];
+    if (mi_tmp_backing_name(r->inside, name, sizeof name) < 0 ||
+        mi_snprintf(path, sizeof path, "tmp/%s", name) < 0) {
+        errno = ENAMETOOLONG;
+        return -1;
+    }
+    return openat2_path(boxfd, path, O_PATH | O_DIRECTORY, RESOLVE_BENEATH | RESOLVE_NO_SYMLINKS);
+}
+
 /* ---- chroot_dir (--chroot): a prepared directory as the box's root ----
  * The directory is bound read-only, nosuid and nodev, recursively, as the new root instead of the
  * tmpfs; the rules then mount /box, /tmp, /proc, /dev (and any -d rule) onto mount points that
@@ -486,15 +502,7 @@ uint64_t mi_kept_tree_key(const mi_config *c, const char *box_dir)
         h = mi_fnv(fnv_str(fnv_str(h, r->inside), r->outside), &r->flags, sizeof r->flags);
         if ((r->flags & MI_DIR_FS) || chroot_skips(c, r))
             continue;
-        int fd = -1;
-        if (r->flags & MI_DIR_TMP) {
-            char name[4096], path[4200];
-            if (mi_tmp_backing_name(r->inside, name, sizeof name) == 0 &&
-                mi_snprintf(path, sizeof path, "tmp/%s", name) == 0)
-                fd = openat2_path(boxfd, path, O_PATH | O_DIRECTORY,
-                                  RESOLVE_BENEATH | RESOLVE_NO_SYMLINKS);
-        } else
-            fd = open_source(c, boxfd, r->outside);
+        int fd = open_rule_source(c, boxfd, r);
         if (fd < 0 && !(r->flags & MI_DIR_MAYBE))
             h = 0; /* the build will fail and say why */
         h = h ? fnv_source(h, fd) : 0;
@@ -633,7 +641,6 @@ int mi_mounts_per_run(const mi_config *c, mi_error *err)
     return rc;
 }
 
-
 int mi_mounts_setup(const mi_config *c, const char *box_dir, bool split, mi_error *err)
 {
     /* Nothing we mount may propagate back to the host's namespace. */
@@ -674,16 +681,13 @@ int mi_mounts_setup(const mi_config *c, const char *box_dir, bool split, mi_erro
         if (chroot_skips(c, r))
             continue;
         if (r->flags & MI_DIR_TMP) {
-            char name[4096], path[4200];
-            if (mi_tmp_backing_name(r->inside, name, sizeof name) < 0 ||
-                mi_snprintf(path, sizeof path, "tmp/%s", name) < 0)
-                rc = mi_fail(err, MI_ERR_IO, ENAMETOOLONG, "Path too long: %s", r->inside);
-            else if ((src[i] = openat2_path(boxfd, path, O_PATH | O_DIRECTORY,
-                                            RESOLVE_BENEATH | RESOLVE_NO_SYMLINKS)) < 0)
-                rc = mi_fail_errno(err, MI_ERR_IO, errno, "Cannot open temporary directory for /%s",
-                                   r->inside);
+            if ((src[i] = open_rule_source(c, boxfd, r)) < 0)
+                rc = errno == ENAMETOOLONG
+                         ? mi_fail(err, MI_ERR_IO, ENAMETOOLONG, "Path too long: %s", r->inside)
+                         : mi_fail_errno(err, MI_ERR_IO, errno,
+                                         "Cannot open temporary directory for /%s", r->inside);
         } else if (!(r->flags & MI_DIR_FS)) {
-            src[i] = open_source(c, boxfd, r->outside);
+            src[i] = open_rule_source(c, boxfd, r);
             if (src[i] < 0) {
                 if (r->flags & MI_DIR_MAYBE)
                     continue;
