@@ -384,8 +384,14 @@ static __attribute__((noreturn)) void init_main(const mi_config *c, const char *
             _exit(1);
         if (p != child)
             continue;
+        /* A stopped program never ends by itself.  isolate does not look (it waits without
+         * WUNTRACED): the program stays stopped until the wall-clock limit kills it (TO), and
+         * without -w isolate hangs forever.  Under -w we do the same (the keeper's timer ends
+         * it); without -w nothing would, so it is killed now and reported as stopped. */
+        if (WIFSTOPPED(st) && c->wall_time_limit > 0)
+            continue;
         if (WIFSTOPPED(st))
-            kill(child, SIGKILL); /* isolate reports a stopped program and kills it */
+            kill(child, SIGKILL);
         memset(&m, 0, sizeof m);
         m.type = MSG_EXITED;
         m.wstatus = st;

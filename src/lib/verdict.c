@@ -105,7 +105,10 @@ int mi_verdict_decide(const mi_config *c, const mi_evidence *ev, mi_result *r)
     } else if (signaled) {
         iso(r, "SG", "Caught fatal signal %d", sig);
     } else if (stopped) {
-        iso(r, "SG", "Stopped by signal %d", sig);
+        /* only without -w (run.c): under -w a stopped program waits for the wall-clock limit */
+        iso(r, "SG", "Stopped by signal %d (killed: with no wall-clock limit it would never end)",
+            sig);
+        r->killed = true;
     } else if (!exited) {
         iso(r, "XX", "The program's status was lost");
     }

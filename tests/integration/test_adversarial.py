@@ -665,9 +665,13 @@ def test_adv_l_orphan_cg():
 
 def test_adv_l_sigstop():
     with Box() as b:
-        r = b.run("adv_l_sigstop", opts=["-w", "5"], timeout=30)
-        check("adv_l_sigstop", 8, r, "Signaled", "SG")
-        assert r.meta.get("message") == "Stopped by signal 19", r
+        r = b.run("adv_l_sigstop", opts=["-w", "1"], timeout=30)
+        check("adv_l_sigstop", 8, r, "TimeLimit", "TO")
+        assert r.meta.get("message") == "Time limit exceeded (wall clock)", r
+        assert r.meta.get("killed") == "1" and r.wall() >= 1.0, r
+        r = b.run("adv_l_sigstop", opts=["-t", "1"], timeout=30)
+        check("adv_l_sigstop [no -w]", 8, r, "Signaled", "SG")
+        assert r.meta["message"].startswith("Stopped by signal 19 (killed"), r
 
 
 def test_adv_l_threads_cpu_cg():

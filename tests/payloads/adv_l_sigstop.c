@@ -1,6 +1,7 @@
 /* Class 8 (SIGSTOP games: a stopped process may hold the judge forever).  raise(SIGSTOP).
- * Expected containment: the sandbox notices the stop and ends the run: status SG, message
- * "Stopped by signal 19", verdict Signaled; never a hang (the test bounds it with -w). */
+ * Expected containment, as in isolate: under -w the program stays stopped until the wall-clock
+ * limit kills it: status TO "Time limit exceeded (wall clock)", killed:1, verdict TimeLimit.
+ * Without -w (isolate hangs forever) the sandbox kills it at once: SG, verdict Signaled. */
 #include <signal.h>
 #include "adv_common.h"
 int main(void)
