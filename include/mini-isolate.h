@@ -201,6 +201,16 @@ typedef struct mi_config {
 
     bool share_net;
     bool inherit_fds;
+    /* Descriptors handed to the program (for callers that wire pipes between boxes or collect
+     * output themselves, such as the server; usable from ctypes as an int array and a length):
+     * fd_map[i] >= 0 makes the program's descriptor i a duplicate of the caller's descriptor
+     * fd_map[i]; -1 leaves descriptor i as the other fields make it (0-2: stdin_path, stdout_path,
+     * stderr_path, capture; >= 3: closed at exec unless inherit_fds).  Applied after those, so a
+     * mapped descriptor wins.  A directory is refused (the program could walk the host tree
+     * from it); pass pipes, sockets, memfds or files the box user may see.  The caller keeps its
+     * own descriptors (the library never closes them).  NULL / 0: none. */
+    const int *fd_map;
+    size_t n_fd_map;
     bool special_files;
     bool wait_for_lock;      /* --wait: block on a busy box (init, run, cleanup) instead of failing */
     int verbose;

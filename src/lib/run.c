@@ -32,6 +32,7 @@
 #include <sys/resource.h>
 #include <sys/signalfd.h>
 #include <sys/socket.h>
+#include <sys/stat.h>
 #include <sys/syscall.h>
 #include <sys/timerfd.h>
 #include <sys/wait.h>
@@ -164,6 +165,46 @@ static int redirect(int target, const char *path, int flags)
     return 0;
 }
 
+/* c->fd_map: every source is first moved above the targets (and so is the socket to the keeper),
+ * so that no dup2() below closes a descriptor still needed.  0, or -1 with *what set. */
+static int apply_fd_map(const mi_config *c, int *sk, const char **what)
+{
+    int n = (int)c->n_fd_map;
+    if (n == 0)
+        return 0;
+    *what = "move the keeper's socket";
+    int nsk = fcntl(*sk, F_DUPFD_CLOEXEC, n);
+    if (nsk < 0)
+        return -1;
+    close(*sk);
+    *sk = nsk;
+    int *src = calloc((size_t)n, sizeof *src);
+    *what = "fd_map";
+    if (!src)
+        return -1;
+    for (int i = 0; i < n; i++) {
+        struct stat st;
+        src[i] = -1;
+        if (c->fd_map[i] < 0)
+            continue;
+        /* A directory descriptor would let the program walk the host tree from outside its
+         * mount namespace (runc CVE-2024-21626). */
+        if (fstat(c->fd_map[i], &st) == 0 && S_ISDIR(st.st_mode))
+            errno = EISDIR;
+        else if ((src[i] = fcntl(c->fd_map[i], F_DUPFD_CLOEXEC, n)) >= 0)
+            continue;
+        free(src);
+        return -1; /* the program never runs: the process exits with what it holds */
+    }
+    for (int i = 0; i < n; i++)
+        if (src[i] >= 0 && (dup2(src[i], i) < 0 || close(src[i]) < 0)) {
+            free(src);
+            return -1;
+        }
+    free(src);
+    return 0;
+}
+
 static __attribute__((noreturn)) void program_main(const mi_config *c, const mi_cgroup *cg,
                                                    bool attach, int sk, const int cap_w[2],
                                                    const struct sock_fprog *filter)
@@ -228,12 +269,22 @@ static __attribute__((noreturn)) void program_main(const mi_config *c, const mi_
         send_error(sk, "Cannot build the environment: out of memory");
         _exit(126);
     }
+    const char *what = NULL;
+    if (apply_fd_map(c, &sk, &what) < 0) {
+        send_error(sk, "%s: %s", what, strerror(errno));
+        _exit(126);
+    }
     /* Descriptors the caller did not mean to pass (a host directory fd would let the program
      * walk the host tree: runc CVE-2024-21626) are closed at exec. */
     if (!c->inherit_fds && syscall(SYS_close_range, 3U, ~0U, CLOSE_RANGE_CLOEXEC) < 0) {
         send_error(sk, "close_range: %s", strerror(errno));
         _exit(126);
     }
+    for (size_t i = 3; i < c->n_fd_map; i++)
+        if (c->fd_map[i] >= 0 && fcntl((int)i, F_SETFD, 0) < 0) {
+            send_error(sk, "fd_map: %s", strerror(errno));
+            _exit(126);
+        }
     /* No privilege gain through exec (setuid files are also on nosuid mounts). */
     if (prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0) < 0) {
         send_error(sk, "PR_SET_NO_NEW_PRIVS: %s", strerror(errno));
@@ -248,7 +299,6 @@ static __attribute__((noreturn)) void program_main(const mi_config *c, const mi_
         signal(s, SIG_DFL); /* fails harmlessly for SIGKILL, SIGSTOP and unused numbers */
     sigprocmask(SIG_SETMASK, &none, NULL);
     /* Writes fenced by path as well as by mount flags (needs no_new_privs, set above). */
-    const char *what = NULL;
     if ((r = mi_landlock_apply(c, &what)) < 0) {
         send_error(sk, "%s: %s", what, strerror(-r));
         _exit(126);
