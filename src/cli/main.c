@@ -16,6 +16,7 @@
 #include <sys/prctl.h>
 #include <sys/signalfd.h>
 #include <sys/stat.h>
+#include <sys/sysmacros.h>
 #include <unistd.h>
 
 enum cmd { CMD_NONE, CMD_INIT, CMD_RUN, CMD_CLEANUP, CMD_VERSION, CMD_HELP, CMD_PRINT_CG_ROOT,
@@ -222,7 +223,9 @@ static char *dup_or_die(const char *s)
 }
 
 /* The meta file is the caller's: opened with the caller's fs uid and gid, never through a
- * final symlink, and only as a regular file (a FIFO planted there would hang the keeper). */
+ * final symlink, never as a controlling terminal, and only as a regular file (a FIFO planted
+ * there would hang the keeper) or the null device (isolate accepts -M /dev/null; a node is
+ * that device by its numbers, 1:3, not by its name). */
 static void open_meta(const char *path)
 {
     if (meta_fd >= 0 && meta_fd != 1)
@@ -233,12 +236,14 @@ static void open_meta(const char *path)
     }
     setfsgid(getgid());
     setfsuid(getuid());
-    int fd = open(path, O_WRONLY | O_CREAT | O_TRUNC | O_NOFOLLOW | O_NONBLOCK | O_CLOEXEC, 0666);
+    int fd = open(path, O_WRONLY | O_CREAT | O_TRUNC | O_NOFOLLOW | O_NONBLOCK | O_NOCTTY |
+                            O_CLOEXEC, 0666);
     int e = errno;
     setfsuid(geteuid());
     setfsgid(getegid());
     struct stat st;
-    if (fd < 0 || fstat(fd, &st) < 0 || !S_ISREG(st.st_mode)) {
+    if (fd < 0 || fstat(fd, &st) < 0 ||
+        !(S_ISREG(st.st_mode) || (S_ISCHR(st.st_mode) && st.st_rdev == makedev(1, 3)))) {
         if (fd >= 0)
             close(fd);
         fprintf(stderr, "Failed to open meta file %s: %s\n", path,

@@ -1,5 +1,6 @@
 """Host-side safety of issue 2: the keeper treats the box as hostile territory."""
 import os
+import socket
 import stat
 import subprocess
 
@@ -124,6 +125,18 @@ def test_meta_fifo_and_symlink_not_opened():
         os.mkfifo(fifo)
         r = b.cli("-M", fifo, "--run", "--", "./hello", timeout=20)
         assert r.returncode == 2 and "meta" in r.stderr, r
+        sock = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
+        sock.bind(os.path.join(b.tmp, "meta.sock"))
+        try:
+            r = b.cli("-M", os.path.join(b.tmp, "meta.sock"), "--run", "--", "./hello", timeout=20)
+            assert r.returncode == 2 and "meta" in r.stderr, r
+        finally:
+            sock.close()
+        # Any other device, even one named "null": /dev/zero's numbers (1:5) are refused.
+        fake = os.path.join(b.tmp, "null")
+        os.mknod(fake, 0o666 | stat.S_IFCHR, os.makedev(1, 5))
+        r = b.cli("-M", fake, "--run", "--", "./hello", timeout=20)
+        assert r.returncode == 2 and "not a regular file" in r.stderr, r
         target = host_file(b, "metatarget")
         link = os.path.join(b.tmp, "meta.link")
         os.symlink(target, link)
@@ -146,3 +159,18 @@ def test_deep_tree_handed_back():
                     bad.append(os.path.join(root, n))
         assert bad == [], bad[:3]
         assert b.cleanup().returncode == 0 and not os.path.exists(b.dir)
+
+
+def test_meta_to_the_null_device():
+    """-M /dev/null (wrappers that discard the meta file): accepted as in isolate, as is any node
+    that really is the null device (char 1:3), whatever its name."""
+    with Box() as b:
+        b.put("hello", src=harness.payload("hello"))
+        r = b.cli("-M", "/dev/null", "--run", "--", "./hello", timeout=20)
+        assert r.returncode == 0 and r.stdout == "hello\n", r
+        other = os.path.join(b.tmp, "discard")
+        os.mknod(other, 0o666 | stat.S_IFCHR, os.makedev(1, 3))
+        r = b.cli("-M", other, "--run", "--", "./hello", timeout=20)
+        assert r.returncode == 0, r
+        st = os.stat("/dev/null")
+        assert stat.S_ISCHR(st.st_mode) and st.st_rdev == os.makedev(1, 3)
