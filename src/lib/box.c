@@ -4,6 +4,7 @@
  *                        state    root 0644   owner, group and cg mode of the box
  *                        box/     caller 0700 (box uid during a run), bound at /box
  *                        root/    mount point of the run's root tmpfs (in the run's namespace)
+ *                        tmp/     root 0700 (no host user but root reaches the backing dirs)
  *                        tmp/<n>  box uid 0700, backing directories of "tmp" rules
  *         <lock_root>/<id>        flock()ed for the whole of init, run and cleanup; never unlinked,
  *                                 so that two keepers always lock the same inode. */
@@ -175,7 +176,7 @@ int mi_box_init(const mi_config *c, char *dir_out, size_t len, mi_error *err)
         rc = mi_fail_errno(err, MI_ERR_IO, errno, "Cannot open %s", dir);
     if (rc == 0 && (fchown(bfd, 0, 0) < 0 || fchmod(bfd, 0755) < 0 ||
                     mkdirat(bfd, "box", 0700) < 0 || mkdirat(bfd, "root", 0755) < 0 ||
-                    mkdirat(bfd, "tmp", 0755) < 0 ||
+                    mkdirat(bfd, "tmp", 0700) < 0 ||
                     fchownat(bfd, "box", c->caller_uid, c->caller_gid, AT_SYMLINK_NOFOLLOW) < 0))
         rc = mi_fail_errno(err, MI_ERR_IO, errno, "Cannot create the box in %s", dir);
     if (rc == 0 && c->cg)
@@ -221,13 +222,20 @@ int mi_box_cleanup(const mi_config *c, mi_error *err)
     return rc;
 }
 
-/* Create (if needed) the backing directories of "tmp" rules, owned by the box user. */
-static int prepare_tmp_dirs(const mi_config *c, int bfd, uid_t uid, gid_t gid, mi_error *err)
+/* The backing directories of "tmp" rules, owned by the box user, at the hand-over (created if
+ * needed) and at the hand-back.  Their parent <box>/tmp is root's 0700: no host user but root
+ * ever reaches what the program leaves in its /tmp (a setuid copy of a shell, issue 11 #4);
+ * each is reset to 0700 and rid of setuid/setgid bits every time, as isolate resets its tmp. */
+static int walk_tmp_dirs(const mi_config *c, int bfd, uid_t uid, gid_t gid, bool create,
+                         mi_error *err)
 {
     int tfd = openat(bfd, "tmp", O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
     if (tfd < 0)
         return mi_fail_errno(err, MI_ERR_IO, errno, "Cannot open the box's tmp directory");
+    struct stat st;
     int rc = 0;
+    if (fstat(tfd, &st) < 0 || ((st.st_mode & 07777) != 0700 && fchmod(tfd, 0700) < 0))
+        rc = mi_fail_errno(err, MI_ERR_IO, errno, "Cannot chmod the box's tmp directory");
     for (size_t i = 0; rc == 0 && i < c->n_dirs; i++) {
         if (!(c->dirs[i].flags & MI_DIR_TMP))
             continue;
@@ -236,15 +244,19 @@ static int prepare_tmp_dirs(const mi_config *c, int bfd, uid_t uid, gid_t gid, m
             rc = mi_fail(err, MI_ERR_IO, ENAMETOOLONG, "Path too long");
             break;
         }
-        if (mkdirat(tfd, name, 0700) < 0 && errno != EEXIST) {
+        if (create && mkdirat(tfd, name, 0700) < 0 && errno != EEXIST) {
             rc = mi_fail_errno(err, MI_ERR_IO, errno, "Cannot create tmp/%s", name);
             break;
         }
-        struct stat st;
-        if (fstatat(tfd, name, &st, AT_SYMLINK_NOFOLLOW) < 0 || !S_ISDIR(st.st_mode) ||
-            fchownat(tfd, name, uid, gid, AT_SYMLINK_NOFOLLOW) < 0)
-            rc = mi_fail_errno(err, MI_ERR_IO, errno ? errno : ENOTDIR, "Cannot prepare tmp/%s",
-                               name);
+        int fd = openat(tfd, name, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+        if (fd < 0 && !create && errno == ENOENT)
+            continue;
+        if (fd < 0 || fchown(fd, uid, gid) < 0)
+            rc = mi_fail_errno(err, MI_ERR_IO, errno, "Cannot prepare tmp/%s", name);
+        if (rc == 0)
+            rc = mi_tree_chown(fd, uid, uid, gid, MI_TREE_KEEP_SPECIAL, err);
+        if (fd >= 0)
+            close(fd);
     }
     close(tfd);
     return rc;
@@ -287,17 +299,20 @@ int mi_box_run(const mi_config *c, mi_result *r, mi_error *err)
     mi_cgroup *cg = NULL;
     if (rc == 0 && c->cg)
         rc = mi_cg_box_open(&c->host, c->box_id, &cg, err);
+    unsigned special = c->special_files ? MI_TREE_KEEP_SPECIAL : 0;
     if (rc == 0)
-        rc = prepare_tmp_dirs(c, bfd, box_uid, box_gid, err);
+        rc = walk_tmp_dirs(c, bfd, box_uid, box_gid, true, err);
     /* Hand the box over to the box user; anything special left there is deleted first. */
     if (rc == 0)
-        rc = mi_tree_chown(boxdirfd, s.owner, box_uid, box_gid, c->special_files, err);
+        rc = mi_tree_chown(boxdirfd, s.owner, box_uid, box_gid, special, err);
     if (rc == 0)
         rc = mi_keeper_run(c, dir, cg, r, err);
     /* Hand it back, even after a failed run (the program may have written there). */
     if (boxdirfd >= 0 && s.exists) {
         mi_error e2;
-        if (mi_tree_chown(boxdirfd, box_uid, s.owner, s.group, c->special_files, &e2) < 0 &&
+        if ((mi_tree_chown(boxdirfd, box_uid, s.owner, s.group, special | MI_TREE_GIVE_BACK,
+                           &e2) < 0 ||
+             walk_tmp_dirs(c, bfd, box_uid, box_gid, false, &e2) < 0) &&
             rc == 0) {
             *err = e2;
             r->status = MI_STATUS_INTERNAL_ERROR;

@@ -811,6 +811,113 @@ def test_adv_c_output_bomb():
 
 
 # ---------------------------------------------------------------------------------------------
+# 12. Local host users: what a run leaves must not reach another host user, and the judge's
+# own files must not reach the program.  NOBODY is a uid that owns nothing on the host.
+
+NOBODY = 65534
+SETPRIV = shutil.which("setpriv")
+
+
+def as_nobody(*argv):
+    return subprocess.run([SETPRIV, "--reuid=%d" % NOBODY, "--regid=%d" % NOBODY,
+                           "--clear-groups"] + list(argv), capture_output=True, text=True,
+                          timeout=30)
+
+
+def setid_files(top):
+    bad = []
+    for root, dirs, files in os.walk(top):
+        for n in dirs + files:
+            st = os.lstat(os.path.join(root, n))
+            if st.st_mode & (stat.S_ISUID | stat.S_ISGID):
+                bad.append("%s %o" % (os.path.join(root, n), stat.S_IMODE(st.st_mode)))
+    return bad
+
+
+def test_adv_h_setuid_tmp():
+    name = "adv_h_setuid_tmp"
+    with Box() as b:
+        r = b.run(name)
+        check(name, 12, r, "Success", "OK")
+        mode = lambda p: stat.S_IMODE(os.stat(p).st_mode)
+        tmpdir = os.path.join(b.dir, "tmp")
+        for p in (b.boxdir, tmpdir, os.path.join(tmpdir, "tmp")):
+            host_assert(name, 12, mode(p) == 0o700, "%s is mode %o" % (p, mode(p)))
+        bad = setid_files(b.boxdir) + setid_files(tmpdir)
+        host_assert(name, 12, not bad, "setuid/setgid left: %s" % bad)
+        if SETPRIV:
+            for door in (os.path.join(tmpdir, "tmp", "door"), os.path.join(b.boxdir, "door")):
+                p = as_nobody(door)
+                host_assert(name, 12, p.returncode != 0 or "uid" not in p.stdout,
+                            "another host user ran %s: %r" % (door, p))
+
+
+def test_adv_h_setuid_tmp_twice():
+    """The doors are gone at the next hand-over too, even if the modes were changed between
+    runs by someone else (a box kept from before this version)."""
+    name = "adv_h_setuid_tmp [2 runs]"
+    with Box() as b:
+        r = b.run("adv_h_setuid_tmp")
+        door = os.path.join(b.dir, "tmp", "tmp", "door")
+        os.chmod(door, 0o6755)  # as an older version would have left it
+        os.chmod(os.path.join(b.dir, "tmp"), 0o755)
+        r = b.run("adv_h_setuid_tmp")
+        check(name, 12, r, "Success", "OK")
+        bad = setid_files(os.path.join(b.dir, "tmp"))
+        host_assert(name, 12, not bad, "setuid/setgid left: %s" % bad)
+        m = stat.S_IMODE(os.stat(os.path.join(b.dir, "tmp")).st_mode)
+        host_assert(name, 12, m == 0o700, "<box>/tmp is mode %o" % m)
+
+
+def test_adv_h_hardlink_master():
+    name = "adv_h_rewrite [hard link]"
+    with Box() as b:
+        master = os.path.join(b.tmp, "master.in")
+        with open(master, "w") as f:
+            f.write("the judge's master input\n")
+        os.chmod(master, 0o644)
+        before = file_state(master)
+        os.link(master, os.path.join(b.boxdir, "input"))
+        r = b.run("adv_h_rewrite", "/box/input")
+        check(name, 12, r, "Success", "OK")
+        host_assert(name, 12, file_state(master) == before,
+                    "the master copy changed: %r" % (file_state(master),))
+        inbox = os.path.join(b.boxdir, "input")
+        host_assert(name, 12, os.path.exists(inbox) and os.stat(inbox).st_nlink == 1
+                    and os.stat(inbox).st_ino != before[3], "the box's copy is the master")
+        with open(inbox) as f:
+            host_assert(name, 12, f.read() == "PWNED\n", "the box's copy was not writable")
+
+
+def test_adv_h_mode_000_output():
+    name = "adv_h_rewrite [mode 000]"
+    with Box() as b:
+        r = b.run("adv_h_rewrite", "-z")
+        check(name, 12, r, "Success", "OK")
+        st = os.stat(os.path.join(b.boxdir, "zero"))
+        host_assert(name, 12, st.st_mode & 0o600 == 0o600,
+                    "output handed back mode %o" % stat.S_IMODE(st.st_mode))
+        r = b.run("adv_h_rewrite", opts=["-o", "zero"])
+        check(name + " next run", 12, r, "Success", "OK")
+
+
+def test_adv_h_caps_dropped():
+    name = "box file with a capability"
+    if not shutil.which("setcap") or not shutil.which("getcap"):
+        raise harness.Skip("no setcap/getcap")
+    with Box() as b:
+        p = b.put("capped", src=harness.payload("adv_h_rewrite"))
+        if subprocess.run(["setcap", "cap_net_raw+ep", p], capture_output=True).returncode:
+            raise harness.Skip("file capabilities not supported here")
+        os.chmod(p, 0o6755)
+        r = b.run("./capped", use_payload=False)
+        check(name, 12, r, "Success", "OK")
+        caps = subprocess.run(["getcap", p], capture_output=True, text=True).stdout
+        host_assert(name, 12, "cap_" not in caps, "capability kept: %s" % caps)
+        host_assert(name, 12, not setid_files(b.boxdir), "setuid kept")
+
+
+# ---------------------------------------------------------------------------------------------
 
 def print_table():
     if not RESULTS:
