@@ -23,9 +23,116 @@ class Skip(Exception):
     """Raised by a test that cannot say anything in this environment (reported as skipped)."""
 
 
+# ---------------------------------------------------------------------------------------------
+# Host probes.  A test whose verdict depends on a kernel feature asks here first: the probe runs
+# a payload OUTSIDE any box (so no sandbox rule can be mistaken for the kernel's answer), once
+# per feature and process, and the test raises Skip(reason) where the host lacks the feature
+# and still asserts the verdict where it has it (CI lands on hosts of both kinds).
+#
+# Checked and needing no probe: every rule that kills or fails a call in the seccomp filter
+# (unshare/clone of user namespaces, TIOCSTI, bpf, perf, x32 numbers, ...) acts at syscall
+# entry, before the kernel looks the call up, so its verdict is the same whether the kernel
+# has the feature, has it disabled by a sysctl, or was built without it.
+
+def _sc(*args):
+    """Run the sc_syscall payload on the host; (ret, errno) or None if it did not report."""
+    r = subprocess.run([payload("sc_syscall")] + [str(a) for a in args], capture_output=True,
+                       text=True, timeout=30)
+    try:
+        ret, err = r.stdout.split()
+        return int(ret.split("=")[1]), int(err.split("=")[1])
+    except ValueError:
+        return None
+
+
+def _probe_i386():
+    # The box can only report "[i386]" if the kernel delivers int $0x80 to the syscall path:
+    # kernels built without IA32_EMULATION, or booted with ia32_emulation=0, raise SIGSEGV
+    # before any filter runs.
+    r = subprocess.run([payload("sc_int80")], capture_output=True, text=True, timeout=30)
+    if r.returncode == 0 and r.stdout.startswith("ret=") and int(r.stdout.split()[0][4:]) > 0:
+        return None
+    if r.returncode == -11:
+        return ("this kernel refuses i386 system calls from 64-bit programs (int $0x80 outside "
+                "the box dies with SIGSEGV: IA32_EMULATION off)")
+    return "int $0x80 outside the box did not return a pid (rc %s, %r)" % (r.returncode, r.stdout)
+
+
+def _probe_x32():
+    got = _sc(0x40000000 | 39)  # getpid through the x32 table
+    if got and got[0] > 0:
+        return None
+    return ("x32 system calls do not reach this kernel (getpid [x32] outside the box: %s; "
+            "X86_X32_ABI off or syscall.x32=n)" % (got,))
+
+
+def _probe_io_uring():
+    # NULL params: EFAULT where io_uring exists, EPERM where kernel.io_uring_disabled refuses
+    # it, ENOSYS only where the kernel was built without it.
+    got = _sc(425, 8, 0)
+    if got and got[1] != 38:
+        return None
+    return "io_uring is not in this kernel (io_uring_setup outside the box: ENOSYS)"
+
+
+def _probe_landlock():
+    got = _sc(444, 0, 0, 1)  # landlock_create_ruleset(NULL, 0, LANDLOCK_CREATE_RULESET_VERSION)
+    if got and got[0] >= 1:
+        return None
+    why = {38: "not built (ENOSYS)", 95: "built but not enabled at boot (EOPNOTSUPP: lsm=)"}
+    return "no Landlock in this kernel: %s" % why.get(got[1] if got else -1, got)
+
+
+def _check_environment():
+    return subprocess.run([BIN, "--check-environment"], capture_output=True, text=True,
+                          env={"PATH": "/usr/sbin:/usr/bin:/sbin:/bin"}, timeout=60).stdout
+
+
+def _probe_cg_file(name):
+    # On the v1 backend the same data comes from files every v1 kernel has; on v2 the file is
+    # looked for where box groups go (mini-isolate --check-environment does the looking).
+    out = _check_environment()
+    if "--cg backend: cgroup v1" in out:
+        return None
+    for line in out.splitlines():
+        if line.strip().startswith(name + ":"):
+            return None if line.split(":", 1)[1].split()[0] == "yes" else \
+                "this kernel's cgroup v2 has no %s (%s)" % (name, line.strip())
+    return "mini-isolate --check-environment says nothing about %s" % name
+
+
+PROBES = {
+    "i386": _probe_i386,
+    "x32": _probe_x32,
+    "io_uring": _probe_io_uring,
+    "landlock": _probe_landlock,
+    "memory.peak": lambda: _probe_cg_file("memory.peak"),
+    "cgroup.kill": lambda: _probe_cg_file("cgroup.kill"),
+}
+_probed = {}
+_probe_lock = threading.Lock()
+
+
+def host_lacks(feature):
+    """Why the host lacks `feature` (a key of PROBES), or None if it has it."""
+    with _probe_lock:
+        if feature not in _probed:
+            _probed[feature] = PROBES[feature]()
+        return _probed[feature]
+
+
+def need(*features):
+    """Skip the calling test unless the host has every one of `features`."""
+    for f in features:
+        why = host_lacks(f)
+        if why:
+            raise Skip(why)
+
+
 _lock = threading.Lock()
 _next_id = 1_000_000 + (os.getpid() % 100_000) * 100
 USED_IDS = []
+USED_TMPS = []  # each Box's temp dir: the leftover check looks for mounts under these only
 
 
 def new_box_id():
@@ -77,6 +184,8 @@ class Box:
         self.cg = cg
         self.id = box_id if box_id is not None else new_box_id()
         self.tmp = tempfile.mkdtemp(prefix="mi-test-", dir=TMP)
+        with _lock:
+            USED_TMPS.append(self.tmp)
         os.chmod(self.tmp, 0o755)
         self.conf = os.path.join(self.tmp, "mini-isolate.conf")
         with open(self.conf, "w") as f:

@@ -1,6 +1,7 @@
 #!/usr/bin/env python3
 """Integration test runner: discovers tests/integration/test_*.py, runs every test_* function
-(in parallel threads), plus the C unit test programs, and ends with "N passed, M failed".
+(in parallel threads), plus the C unit test programs, and ends with "N passed, M failed, K skipped"
+(a skipped test prints its reason: the host lacks what it needs, harness.PROBES).
 
 usage: run_tests.py [-j N] [-k SUBSTRING] [--build DIR] [--no-units]
 """
@@ -74,9 +75,12 @@ def main():
                 failed.append(name)
                 print("FAIL %-60s %.2fs\n%s" % (name, dt, err), flush=True)
 
-    # Nothing may be left behind: cgroups of the ids we used, mounts under our temp dirs.
+    # Nothing may be left behind: cgroups of the ids we used, mounts under our temp dirs (not
+    # another suite's, running at the same time on the same host).
     left = [d for i in harness.USED_IDS for d in harness.cgroup_dirs(i)]
-    mounts = [l for l in open("/proc/self/mountinfo") if "/mi-test-" in l]
+    ours = tuple(t + "/" for t in harness.USED_TMPS)
+    mounts = [l for l in open("/proc/self/mountinfo")
+              if any((f + "/").startswith(ours) for f in l.split()[3:5])]
     if left or mounts:
         failed.append("leftovers")
         print("FAIL leftovers: cgroups %s mounts %s" % (left, mounts))
@@ -85,18 +89,21 @@ def main():
         print("ok   leftovers (no cgroups or mounts left by the suite)")
     print("%d tests in %.1fs%s" % (len(tests) + 1, time.monotonic() - t0,
           ("; failed: " + ", ".join(failed)) if failed else ""))
-    print("%s%d passed, %d failed%s" % (args.label + ": " if args.label else "", passed, len(failed),
-                                        ", %d skipped" % len(skipped) if skipped else ""))
+    print("%s%d passed, %d failed, %d skipped" % (args.label + ": " if args.label else "", passed,
+                                                  len(failed), len(skipped)))
     return 1 if failed else 0
 
 
 def run_unit(path):
+    import harness
     env = dict(os.environ)
     if path.endswith("test_cgroup"):
         # Its fork-bomb workloads run under pids.max: LeakSanitizer cannot start its thread in
         # them at exit and aborts.  Leak checking of the library is done by the other programs.
         env["ASAN_OPTIONS"] = env.get("ASAN_OPTIONS", "") + ":detect_leaks=0"
     r = subprocess.run([path], capture_output=True, text=True, timeout=300, env=env)
+    if r.returncode == 77:  # the automake convention: the host cannot run it; last line says why
+        raise harness.Skip((r.stdout.strip().splitlines() or ["(no reason given)"])[-1])
     assert r.returncode == 0, "%s failed:\n%s%s" % (path, r.stdout[-4000:], r.stderr[-2000:])
 
 

@@ -58,6 +58,7 @@ def assert_box_empty(b):
 
 
 def test_cg_oom_then_clean_run():
+    harness.need("memory.peak")
     with cg_box() as b:
         r = b.run("cg_touch_mem", "128", opts=["--cg-mem=65536", "-t", "20", "-w", "60"])
         assert r.rc == 1, r
@@ -74,6 +75,7 @@ def test_cg_oom_then_clean_run():
 
 def test_cg_mem_counts_the_whole_box():
     """cg-mem is the peak of all processes: two children touching 24 MiB each."""
+    harness.need("memory.peak")
     with cg_box() as b:
         script = "./cg_touch_mem 24 2 & ./cg_touch_mem 24 2 & wait"
         b.put("cg_touch_mem", src=harness.payload("cg_touch_mem"))
