@@ -12,6 +12,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <grp.h>
 #include <sys/fsuid.h>
 #include <sys/prctl.h>
 #include <sys/signalfd.h>
@@ -205,6 +206,65 @@ static double secs(const char *s, const char *what)
     return v;
 }
 
+/* A size in KiB: the library multiplies it by 1024, so a value that would wrap there (and
+ * silently become a tiny limit, or none) is a usage error here (issue 11 #19). */
+static uint64_t kib_num(const char *s, const char *what)
+{
+    uint64_t v = num(s, what);
+    if (v > UINT64_MAX / 1024)
+        usage_error("%s: '%s' KiB is too large", what, s);
+    return v;
+}
+
+/* A uid or gid: 32 bits, and not (uid_t)-1, which the kernel reads as "no change". */
+static uint32_t id_num(const char *s, const char *what)
+{
+    uint64_t v = num(s, what);
+    if (v >= UINT32_MAX)
+        usage_error("%s: '%s' is not a valid id (0..%u)", what, s, UINT32_MAX - 1);
+    return (uint32_t)v;
+}
+
+/* Whom the files the caller names (-M, --config) are opened as: the real caller, or for a root
+ * caller with --as-uid/--as-gid the user it acts for, without root's supplementary groups
+ * (#18: a root judge acting for a user must not write or read, on that user's behalf, a file
+ * only root may).  Set by prescan(), before any of them is opened. */
+static bool acting_for;
+static uid_t opener_uid;
+static gid_t opener_gid;
+static gid_t *saved_groups;
+static int n_saved_groups;
+
+static void open_as_caller(bool begin)
+{
+    uid_t u = acting_for ? opener_uid : getuid();
+    gid_t g = acting_for ? opener_gid : getgid();
+    if (begin) {
+        if (acting_for) {
+            int n = getgroups(0, NULL);
+            saved_groups = calloc(n > 0 ? (size_t)n : 1, sizeof *saved_groups);
+            n_saved_groups = saved_groups && n > 0 ? getgroups(n, saved_groups) : 0;
+            if (!saved_groups || n_saved_groups < 0 || setgroups(0, NULL) < 0) {
+                fprintf(stderr, "Cannot drop supplementary groups: %s\n", strerror(errno));
+                exit(2);
+            }
+        }
+        setfsgid(g);
+        setfsuid(u);
+        return;
+    }
+    setfsuid(geteuid());
+    setfsgid(getegid());
+    if (acting_for) {
+        if (setgroups((size_t)n_saved_groups, saved_groups) < 0) {
+            fprintf(stderr, "Cannot restore supplementary groups: %s\n", strerror(errno));
+            exit(2);
+        }
+        free(saved_groups);
+        saved_groups = NULL;
+    }
+}
+
 static void set_cmd(enum cmd *cmd, enum cmd c)
 {
     if (*cmd != CMD_NONE && *cmd != c)
@@ -234,13 +294,11 @@ static void open_meta(const char *path)
         meta_fd = 1;
         return;
     }
-    setfsgid(getgid());
-    setfsuid(getuid());
+    open_as_caller(true);
     int fd = open(path, O_WRONLY | O_CREAT | O_TRUNC | O_NOFOLLOW | O_NONBLOCK | O_NOCTTY |
                             O_CLOEXEC, 0666);
     int e = errno;
-    setfsuid(geteuid());
-    setfsgid(getegid());
+    open_as_caller(false);
     struct stat st;
     if (fd < 0 || fstat(fd, &st) < 0 ||
         !(S_ISREG(st.st_mode) || (S_ISCHR(st.st_mode) && st.st_rdev == makedev(1, 3)))) {
@@ -317,12 +375,10 @@ static const char *subcommand_word(const char *w, enum cmd *c)
  * over cfg.  A wrong document is a usage error naming the file and the JSON path (exit 2). */
 static void load_json_config(mi_config *c, const char *path)
 {
-    setfsgid(getgid());
-    setfsuid(getuid());
+    open_as_caller(true);
     FILE *f = fopen(path, "re");
     int e = errno;
-    setfsuid(geteuid());
-    setfsgid(getegid());
+    open_as_caller(false);
     if (!f) {
         fprintf(stderr, "Cannot read config %s: %s\n", path, strerror(e));
         exit(2);
@@ -358,6 +414,7 @@ static void load_json_config(mi_config *c, const char *path)
 static void prescan(int argc, char **argv, mi_config *c)
 {
     const char *config = NULL;
+    bool uid_seen = false, gid_seen = false;
     opterr = 0;
     for (;;) {
         int o = getopt_long(argc, argv, short_opts, long_opts, NULL);
@@ -373,7 +430,13 @@ static void prescan(int argc, char **argv, mi_config *c)
             c->cg = true;
         else if (o == OPT_CONFIG)
             config = optarg;
+        else if (o == OPT_AS_UID)
+            opener_uid = id_num(optarg, "--as-uid"), uid_seen = true;
+        else if (o == OPT_AS_GID)
+            opener_gid = id_num(optarg, "--as-gid"), gid_seen = true;
     }
+    /* Only a real root may act for another user (checked again, loudly, in main()). */
+    acting_for = uid_seen && gid_seen && getuid() == 0;
     optind = 0; /* glibc: start over */
     if (config)
         load_json_config(c, config);
@@ -499,17 +562,17 @@ int main(int argc, char **argv)
                 usage_error("%s", err.msg);
             break;
         case 'f':
-            cfg.fsize_kib = num(optarg, "--fsize");
+            cfg.fsize_kib = kib_num(optarg, "--fsize");
             break;
         case 'i':
             free(cfg.stdin_path);
             cfg.stdin_path = dup_or_die(optarg);
             break;
         case 'k':
-            cfg.stack_kib = num(optarg, "--stack");
+            cfg.stack_kib = kib_num(optarg, "--stack");
             break;
         case 'm':
-            cfg.mem_kib = num(optarg, "--mem");
+            cfg.mem_kib = kib_num(optarg, "--mem");
             break;
         case 'M':
             open_meta(optarg);
@@ -554,7 +617,7 @@ int main(int argc, char **argv)
             cfg.cg = true;
             break;
         case OPT_CG_MEM:
-            cfg.cg_mem_kib = num(optarg, "--cg-mem");
+            cfg.cg_mem_kib = kib_num(optarg, "--cg-mem");
             cg_option = true;
             break;
         case OPT_CG_TIMING:
@@ -581,17 +644,17 @@ int main(int argc, char **argv)
             cfg.stderr_path = NULL;
             break;
         case OPT_CORE:
-            cfg.core_kib = num(optarg, "--core");
+            cfg.core_kib = kib_num(optarg, "--core");
             break;
         case OPT_WAIT:
             cfg.wait_for_lock = true;
             break;
         case OPT_AS_UID:
-            as_uid = (uid_t)num(optarg, "--as-uid");
+            as_uid = id_num(optarg, "--as-uid");
             as_uid_set = true;
             break;
         case OPT_AS_GID:
-            as_gid = (gid_t)num(optarg, "--as-gid");
+            as_gid = id_num(optarg, "--as-gid");
             as_gid_set = true;
             break;
         case OPT_INIT: set_cmd(&cmd, CMD_INIT); break;

@@ -262,13 +262,29 @@ static int walk_tmp_dirs(const mi_config *c, int bfd, uid_t uid, gid_t gid, bool
     return rc;
 }
 
+/* Sizes the keeper multiplies by 1024 must not wrap there: --cg-mem=2^54+1 would become a
+ * 1 KiB limit, -m/-f/-k/--core of that size no limit at all (issue 11 #19). */
+static int check_sizes(const mi_config *c, mi_error *err)
+{
+    const struct {
+        uint64_t v;
+        const char *what;
+    } kib[] = {{c->cg_mem_kib, "cg-mem"}, {c->mem_kib, "mem"}, {c->stack_kib, "stack"},
+               {c->fsize_kib, "fsize"}, {c->core_kib, "core"}};
+    for (size_t i = 0; i < sizeof kib / sizeof kib[0]; i++)
+        if (kib[i].v != MI_UNLIMITED && kib[i].v > UINT64_MAX / 1024)
+            return mi_fail(err, MI_ERR_USAGE, ERANGE, "The %s limit (%llu KiB) is too large",
+                           kib[i].what, (unsigned long long)kib[i].v);
+    return 0;
+}
+
 int mi_box_run(const mi_config *c, mi_result *r, mi_error *err)
 {
     char dir[4096];
     r->status = MI_STATUS_INTERNAL_ERROR;
     if (c->argc == 0 || !c->argv || !c->argv[0])
         return mi_fail(err, MI_ERR_USAGE, EINVAL, "No program to run");
-    if (mi_box_path(c, dir, sizeof dir, err) < 0)
+    if (mi_box_path(c, dir, sizeof dir, err) < 0 || check_sizes(c, err) < 0)
         return -1;
     int lock = lock_box(c, c->wait_for_lock, err);
     if (lock < 0)

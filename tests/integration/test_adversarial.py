@@ -928,6 +928,54 @@ def test_adv_h_caps_dropped():
         host_assert(name, 12, not setid_files(b.boxdir), "setuid kept")
 
 
+def test_adv_h_size_overflow():
+    """Sizes are KiB the keeper multiplies by 1024; ids are 32 bits: a value that would wrap is
+    a usage error (exit 2), never a tiny limit, no limit, or uid 0."""
+    name = "size/id overflow"
+    with Box(cg=True) as b:
+        for opt in ("--cg-mem=18014398509481985", "--cg-mem=18014398509481984",
+                    "--core=18014398509481985"):
+            r = b.cli(opt, "--run", "--", "/bin/true")
+            host_assert(name, 12, r.returncode == 2 and "too large" in r.stderr,
+                        "%s accepted: %r" % (opt, r))
+        for opt in ("-m", "-f", "-k"):
+            r = b.cli(opt, "18014398509481985", "--run", "--", "/bin/true")
+            host_assert(name, 12, r.returncode == 2 and "too large" in r.stderr,
+                        "%s 2^54+1 accepted: %r" % (opt, r))
+        for uid in ("4294967296", "4294967295"):
+            r = b.cli("--as-uid=" + uid, "--as-gid=5", "--init")
+            host_assert(name, 12, r.returncode == 2 and "valid id" in r.stderr,
+                        "--as-uid=%s accepted: %r" % (uid, r))
+        record(name, 12, "usage error", "usage error", True)
+
+
+def test_adv_h_as_uid_opens():
+    """--as-uid: -M and --config are opened as the user acted for, not as root."""
+    name = "--as-uid -M/--config"
+    with Box(init=False) as b:
+        secret = os.path.join(b.tmp, "root-only")
+        os.mkdir(secret, 0o700)
+        cfg = os.path.join(secret, "c.json")
+        with open(cfg, "w") as f:
+            f.write("{}")
+        meta = os.path.join(secret, "meta")
+        r = b.cli("--as-uid=64125", "--as-gid=64125", "-M", meta, "--init")
+        host_assert(name, 12, r.returncode == 2 and not os.path.exists(meta),
+                    "-M written as root: %r" % r)
+        r = b.cli("--as-uid=64125", "--as-gid=64125", "--config", cfg, "--init")
+        host_assert(name, 12, r.returncode == 2 and "Cannot read config" in r.stderr,
+                    "--config read as root: %r" % r)
+        # a file the user may write still works, and is the user's
+        own = os.path.join(b.tmp, "own")
+        os.mkdir(own)
+        os.chown(own, 64125, 64125)
+        r = b.cli("--as-uid=64125", "--as-gid=64125", "-M", os.path.join(own, "meta"), "--init")
+        host_assert(name, 12, r.returncode == 0 and
+                    os.stat(os.path.join(own, "meta")).st_uid == 64125, "meta: %r" % r)
+        b.inited = True
+        record(name, 12, "opened as the user", "opened as the user", True)
+
+
 # ---------------------------------------------------------------------------------------------
 
 def print_table():
