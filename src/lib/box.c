@@ -16,6 +16,7 @@
 #include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
+#include <limits.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/file.h>
@@ -60,11 +61,65 @@ static int mkdir_root_p(const char *path, mode_t mode, mi_error *err)
     return 0;
 }
 
+/* Is one directory (or a symlink, by lstat) fit to hold root's box trees? */
+static int check_component(const char *p, bool symlink_ok, const char *key, const char *whole,
+                           mi_error *err)
+{
+    struct stat st;
+    if (lstat(p, &st) < 0)
+        return errno == ENOENT ? 1 : mi_fail_errno(err, MI_ERR_CONFIG, errno, "Cannot stat %s", p);
+    if (S_ISLNK(st.st_mode) && symlink_ok && st.st_uid == 0)
+        return 0;
+    bool others_write = (st.st_mode & (S_IWGRP | S_IWOTH)) && !(st.st_mode & S_ISVTX);
+    if (!S_ISDIR(st.st_mode) || st.st_uid != 0 || others_write)
+        return mi_fail(err, MI_ERR_CONFIG, EPERM,
+                       "Refusing %s %s: %s is %s (it and every directory above it must be "
+                       "root's and writable by root alone, or sticky)", key, whole, p,
+                       !S_ISDIR(st.st_mode) ? "not a directory" :
+                       st.st_uid != 0 ? "not owned by root" : "writable by others");
+    return 0;
+}
+
+/* box_root and lock_root, and every directory above them, must be root's and not writable by
+ * anyone else (a sticky directory such as /tmp is fine: nobody else can rename what is in it).
+ * Whoever can rename or create entries on that path can make the root keeper create, chown,
+ * bind namespaces onto and delete trees where they choose (issue 11 #23).  Checked on the path
+ * as written (symlinks on it must be root's) and on the path it resolves to.  A missing
+ * component is not an error here: init creates it, root-owned. */
+static int check_root_path(const char *path, const char *key, mi_error *err)
+{
+    char resolved[PATH_MAX];
+    const char *paths[2] = {path, realpath(path, resolved) ? resolved : NULL};
+    for (int k = 0; k < 2 && paths[k]; k++) {
+        char buf[PATH_MAX];
+        if (mi_snprintf(buf, sizeof buf, "%s", paths[k]) < 0)
+            return mi_fail(err, MI_ERR_CONFIG, ENAMETOOLONG, "Path too long: %s", path);
+        for (char *q = buf + 1;; q++) {
+            if (*q != '/' && *q)
+                continue;
+            char save = *q;
+            *q = 0;
+            int r = check_component(buf, k == 0, key, path, err);
+            *q = save;
+            if (r < 0)
+                return -1;
+            if (r > 0 || !save)
+                break;
+        }
+        if (check_component("/", false, key, path, err) < 0)
+            return -1;
+    }
+    return 0;
+}
+
 static int lock_box(const mi_config *c, bool wait, mi_error *err)
 {
     char path[4200];
     if (mi_snprintf(path, sizeof path, "%s/%u", c->host.lock_root, c->box_id) < 0)
         return mi_fail(err, MI_ERR_IO, ENAMETOOLONG, "Lock path too long");
+    if (check_root_path(c->host.lock_root, "lock_root", err) < 0 ||
+        check_root_path(c->host.box_root, "box_root", err) < 0)
+        return -1;
     /* The directories exist after the first use: mkdir() takes the parent's write locks even
      * when it fails with EEXIST (stalls of ~1 ms seen under load), so only on ENOENT. */
     int fd = open(path, O_RDWR | O_CREAT | O_CLOEXEC | O_NOFOLLOW, 0600);
@@ -278,13 +333,44 @@ static int check_sizes(const mi_config *c, mi_error *err)
     return 0;
 }
 
+/* A setuid caller is not the administrator: the syscall policy of the configuration is a
+ * promise to everyone on the host (the box uid is shared with the next caller of this box id,
+ * the kernel with everyone), so such a caller may only tighten it (issue 11 #24).
+ *   --syscalls: every group the configuration enforces stays enforced (0 = no filter is
+ *     refused unless the configuration already says 0);
+ *   an allow-list replaces the policy's rules (it is not intersected with them): refused
+ *     unless the configuration has no policy;
+ *   "dev" on a bind of a host directory would open device nodes to the box uid: refused.
+ * isolate checks none of this; root callers keep every switch. */
+static int check_caller_policy(const mi_config *c, mi_error *err)
+{
+    if (getuid() == 0)
+        return 0;
+    uint32_t conf = c->host.syscall_flags;
+    if (c->has_syscall_flags && ((c->syscall_flags & conf) != conf ||
+                                 (conf != 0 && c->syscall_flags == 0)))
+        return mi_fail(err, MI_ERR_USAGE, EPERM,
+                       "--syscalls=%u would relax the configured syscall_flags=%u: only root may "
+                       "(a non-root caller may only add groups)", c->syscall_flags, conf);
+    if (c->has_allowed_syscalls && conf != 0)
+        return mi_fail(err, MI_ERR_USAGE, EPERM,
+                       "--allow-syscalls replaces the configured syscall policy: only root may");
+    for (size_t i = 0; i < c->n_dirs; i++)
+        if ((c->dirs[i].flags & MI_DIR_DEV) && !(c->dirs[i].flags & MI_DIR_FS))
+            return mi_fail(err, MI_ERR_USAGE, EPERM,
+                           "Directory rule %s: 'dev' on a host directory needs a root caller",
+                           c->dirs[i].inside);
+    return 0;
+}
+
 int mi_box_run(const mi_config *c, mi_result *r, mi_error *err)
 {
     char dir[4096];
     r->status = MI_STATUS_INTERNAL_ERROR;
     if (c->argc == 0 || !c->argv || !c->argv[0])
         return mi_fail(err, MI_ERR_USAGE, EINVAL, "No program to run");
-    if (mi_box_path(c, dir, sizeof dir, err) < 0 || check_sizes(c, err) < 0)
+    if (mi_box_path(c, dir, sizeof dir, err) < 0 || check_sizes(c, err) < 0 ||
+        check_caller_policy(c, err) < 0)
         return -1;
     int lock = lock_box(c, c->wait_for_lock, err);
     if (lock < 0)

@@ -19,6 +19,7 @@ import signal
 import socket
 import stat
 import subprocess
+import tempfile
 import threading
 import time
 
@@ -974,6 +975,45 @@ def test_adv_h_as_uid_opens():
                     os.stat(os.path.join(own, "meta")).st_uid == 64125, "meta: %r" % r)
         b.inited = True
         record(name, 12, "opened as the user", "opened as the user", True)
+
+
+def test_adv_h_box_root_owner():
+    """A box_root or lock_root (or a directory above it) that a non-root user owns or may write
+    lets that user steer where the root keeper creates, binds and deletes: refused."""
+    name = "box_root not root's"
+    tmp = tempfile.mkdtemp(prefix="mi-test-", dir=harness.TMP)
+    try:
+        os.chmod(tmp, 0o755)
+        user = os.path.join(tmp, "user")
+        os.mkdir(user)
+        os.chown(user, 64126, 64126)
+        loose = os.path.join(tmp, "loose")
+        os.mkdir(loose)
+        os.chmod(loose, 0o777)
+        sticky = os.path.join(tmp, "sticky")
+        os.mkdir(sticky)
+        os.chmod(sticky, 0o1777)
+        conf = os.path.join(tmp, "c.conf")
+        ok_locks = os.path.join(tmp, "locks")
+        cases = [("%s/boxes" % user, ok_locks, False), (user, ok_locks, False),
+                 ("%s/boxes" % loose, ok_locks, False), (tmp + "/boxes", user + "/locks", False),
+                 ("%s/boxes" % sticky, ok_locks, True)]
+        for box_root, lock_root, good in cases:
+            with open(conf, "w") as f:
+                f.write("box_root = %s\nlock_root = %s\nnum_boxes = 2147483647\n"
+                        % (box_root, lock_root))
+            argv = [BIN, "-b", str(harness.new_box_id())]
+            env = {"PATH": "/usr/bin:/bin", "MINI_ISOLATE_CONFIG": conf}
+            r = subprocess.run(argv + ["--init"], capture_output=True, text=True, env=env)
+            subprocess.run(argv + ["--cleanup"], capture_output=True, env=env)
+            if good:
+                host_assert(name, 12, r.returncode == 0, "sticky parent refused: %r" % r)
+            else:
+                host_assert(name, 12, r.returncode == 2 and "Refusing" in r.stderr,
+                            "box_root %s lock_root %s accepted: %r" % (box_root, lock_root, r))
+        record(name, 12, "refused", "refused", True)
+    finally:
+        shutil.rmtree(tmp, ignore_errors=True)
 
 
 # ---------------------------------------------------------------------------------------------

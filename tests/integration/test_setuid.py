@@ -21,6 +21,17 @@ def nosuid(path):
     return "nosuid" in out.split(",") or "nosuid" in out
 
 
+def policy_checks(as_user):
+    """Issue 11 #24: a non-root caller may only tighten the administrator's syscall policy."""
+    for opts in (["--syscalls=0"], ["--syscalls=65534"], ["--syscalls=15"],
+                 ["--allow-syscalls=read,write,bpf"], ["-d", "/d=/dev:dev"]):
+        r = as_user(*opts, "--run", "--", "./printenv")
+        assert r.returncode == 2 and ("only root" in r.stderr or "root caller" in r.stderr), \
+            (opts, r)
+    r = as_user("--syscalls=65535", "--run", "--", "./printenv")  # the configured one: fine
+    assert r.returncode == 0, r
+
+
 def test_setuid_unprivileged_caller():
     src = os.path.join(harness.BUILD, "tests", "mini-isolate-suidtest")
     setpriv = shutil.which("setpriv")
@@ -84,6 +95,7 @@ def test_setuid_unprivileged_caller():
         r = as_user("--as-uid=0", "--as-gid=0", "--init")
         assert r.returncode == 2, r
         subprocess.run([binary, "-b", str(BOX + 1), "--cleanup"], capture_output=True, env=env)
+        policy_checks(as_user)
         r = as_user("--cleanup")
         assert r.returncode == 0, r
     finally:
