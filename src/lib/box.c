@@ -19,7 +19,10 @@
 #include <limits.h>
 #include <stdlib.h>
 #include <string.h>
+#include <signal.h>
 #include <sys/file.h>
+#include <sys/fsuid.h>
+#include <sys/syscall.h>
 #include <sys/stat.h>
 #include <sys/sysmacros.h>
 #include <unistd.h>
@@ -174,6 +177,95 @@ static int check_owner(const mi_config *c, const struct box_state *s, mi_error *
     return 0;
 }
 
+/* Does /proc/<name> run with `uid` as its real, effective, saved or filesystem uid? */
+static bool runs_as(int procfd, const char *name, uid_t uid)
+{
+    char path[300], buf[2048];
+    if (mi_snprintf(path, sizeof path, "%s/status", name) < 0)
+        return false;
+    if (mi_read_file_at(procfd, path, buf, sizeof buf) < 0)
+        return false;
+    const char *u = strstr(buf, "\nUid:");
+    unsigned long id[4];
+    if (!u || sscanf(u + 5, "%lu %lu %lu %lu", &id[0], &id[1], &id[2], &id[3]) != 4)
+        return false;
+    for (int i = 0; i < 4; i++)
+        if (id[i] == uid)
+            return true;
+    return false;
+}
+
+/* Box uids are per box id, not per caller: the next caller to --init this box id gets the same
+ * uid, so nothing running as it may outlive the box (issue 11 #13) -- a process a host user
+ * got through a door the program left (a setuid copy of a shell, from before the hand-over
+ * walk stripped them) would otherwise watch the next caller's runs through /proc/PID/root.
+ * Every run's processes die with its PID namespace; this catches the ones outside it.  The
+ * pidfd is taken before the check, so a recycled pid is never killed. */
+static void kill_uid(uid_t uid)
+{
+    int procfd = open("/proc", O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+    if (procfd < 0)
+        return;
+    for (int round = 0; round < 20; round++) {
+        int dfd = dup(procfd);
+        DIR *d = dfd >= 0 ? fdopendir(dfd) : NULL;
+        if (!d) {
+            if (dfd >= 0)
+                close(dfd);
+            break;
+        }
+        rewinddir(d);
+        int found = 0;
+        struct dirent *de;
+        while ((de = readdir(d))) {
+            char *end;
+            long pid = strtol(de->d_name, &end, 10);
+            if (*end || pid <= 1 || pid == getpid())
+                continue;
+            int pfd = (int)syscall(SYS_pidfd_open, (pid_t)pid, 0);
+            if (pfd < 0)
+                continue;
+            if (runs_as(procfd, de->d_name, uid) &&
+                syscall(SYS_pidfd_send_signal, pfd, SIGKILL, NULL, 0) == 0)
+                found++;
+            close(pfd);
+        }
+        closedir(d);
+        if (!found)
+            break;
+        usleep(2000); /* let the killed go, then look for children they forked meanwhile */
+    }
+    close(procfd);
+}
+
+/* A setuid caller's box/ is emptied with the caller's filesystem ids (#17): the kernel then
+ * lets it remove exactly what the caller could remove itself, and something of another user
+ * the caller moved in (root's tree) stays -- the cleanup fails and says so, root's cleanup
+ * removes it.  What the box uid still owns (a run killed before its hand-back) is handed back
+ * to the caller first. */
+static int empty_box_as_caller(const mi_config *c, const char *dir, const struct box_state *s,
+                               mi_error *err)
+{
+    if (getuid() == 0 || !s->exists)
+        return 0;
+    char p[4200];
+    if (mi_snprintf(p, sizeof p, "%s/box", dir) < 0)
+        return mi_fail(err, MI_ERR_IO, ENAMETOOLONG, "Path too long");
+    int fd = open(p, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+    if (fd < 0)
+        return errno == ENOENT ? 0 : mi_fail_errno(err, MI_ERR_IO, errno, "Cannot open %s", p);
+    int rc = mi_tree_chown(fd, mi_run_uid(c), s->owner, s->group, MI_TREE_GIVE_BACK, err);
+    if (rc == 0) {
+        setfsgid(s->group);
+        setfsuid(s->owner);
+        rc = mi_tree_empty(fd, err);
+        setfsuid(0);
+        setfsgid(0);
+    }
+    close(fd);
+    return rc;
+}
+
 static int remove_box(const mi_config *c, const char *dir, const struct box_state *s,
                       mi_error *err)
 {
@@ -185,8 +277,9 @@ static int remove_box(const mi_config *c, const char *dir, const struct box_stat
         return errno == ENOENT ? 0 : mi_fail_errno(err, MI_ERR_IO, errno, "Cannot open %s", parent);
     char name[32];
     snprintf(name, sizeof name, "%u", c->box_id);
-    int rc = 0;
-    if (s->cg || c->cg)
+    kill_uid(mi_run_uid(c));
+    int rc = empty_box_as_caller(c, dir, s, err);
+    if (rc == 0 && (s->cg || c->cg))
         rc = mi_cg_box_remove(&c->host, c->box_id, err);
     mi_netns_remove(dir);
     mi_kept_tree_remove(dir);

@@ -166,6 +166,20 @@ int mi_tree_remove(int parentfd, const char *name, mi_error *err)
     return rc;
 }
 
+int mi_tree_empty(int dirfd, mi_error *err)
+{
+    struct stat st;
+    if (fstat(dirfd, &st) < 0)
+        return mi_fail_errno(err, MI_ERR_IO, errno, "Cannot stat directory");
+    struct walk w = {.topfd = dirfd, .dev = st.st_dev, .mnt_id = mount_id(dirfd, ""), .err = err};
+    int rc;
+    do {
+        w.again = false;
+        rc = rm_contents(&w, dirfd, 0);
+    } while (rc == 0 && w.again);
+    return rc;
+}
+
 struct chown_walk {
     struct walk w;
     uid_t from, to;

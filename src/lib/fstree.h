@@ -21,4 +21,7 @@ int mi_tree_chown(int dirfd, uid_t from_uid, uid_t to_uid, gid_t to_gid, unsigne
  * A missing entry is not an error. */
 int mi_tree_remove(int parentfd, const char *name, mi_error *err);
 
+/* rm -rf of everything inside dirfd (same rules as mi_tree_remove); dirfd itself stays. */
+int mi_tree_empty(int dirfd, mi_error *err);
+
 #endif

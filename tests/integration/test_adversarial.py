@@ -1016,6 +1016,33 @@ def test_adv_h_box_root_owner():
         shutil.rmtree(tmp, ignore_errors=True)
 
 
+def test_adv_h_box_uid_process():
+    """A host process running as the box uid (got through a door of an earlier caller) does
+    not survive --cleanup or --init: the next caller of this box id gets the same uid."""
+    name = "box uid process outside the box"
+    if not SETPRIV:
+        raise harness.Skip("no setpriv")
+    with Box() as b:
+        uid = 60000 + b.id
+        for cmd in ("--cleanup", "--init"):
+            p = subprocess.Popen([SETPRIV, "--reuid=%d" % uid, "--regid=%d" % uid,
+                                  "--clear-groups", "sleep", "60"])
+            try:
+                time.sleep(0.2)
+                r = b.cli(cmd)
+                try:
+                    p.wait(5)
+                except subprocess.TimeoutExpired:
+                    pass
+                host_assert(name, 12, r.returncode == 0 and p.poll() is not None,
+                            "%s left a box-uid process: %r" % (cmd, r))
+            finally:
+                if p.poll() is None:
+                    p.kill()
+                    p.wait()
+        record(name, 12, "killed", "killed", True)
+
+
 # ---------------------------------------------------------------------------------------------
 
 def print_table():

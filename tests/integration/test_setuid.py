@@ -32,6 +32,31 @@ def policy_checks(as_user):
     assert r.returncode == 0, r
 
 
+def cleanup_as_caller(as_user, boxroot):
+    """Issue 11 #17: a setuid --cleanup removes only what the caller could remove itself;
+    what the box uid still owns (a run killed before its hand-back) is handed back first."""
+    box = os.path.join(boxroot, "box")
+    rootdir = os.path.join(box, "rootdir")
+    os.mkdir(rootdir, 0o755)
+    with open(os.path.join(rootdir, "file"), "w") as f:
+        f.write("root's\n")
+    r = as_user("--cleanup")
+    assert r.returncode == 2 and os.path.exists(os.path.join(rootdir, "file")), r
+    shutil.rmtree(rootdir)
+    box_uid = 60000 + BOX
+    left = os.path.join(box, "left")
+    os.mkdir(left, 0o700)
+    with open(os.path.join(left, "out"), "w") as f:
+        f.write("x")
+    for p in (left, os.path.join(left, "out")):
+        os.chown(p, box_uid, box_uid)
+    os.chmod(os.path.join(left, "out"), 0)
+    r = as_user("--cleanup")
+    assert r.returncode == 0 and not os.path.exists(boxroot), r
+    r = as_user("--init")
+    assert r.returncode == 0, r
+
+
 def test_setuid_unprivileged_caller():
     src = os.path.join(harness.BUILD, "tests", "mini-isolate-suidtest")
     setpriv = shutil.which("setpriv")
@@ -96,6 +121,7 @@ def test_setuid_unprivileged_caller():
         assert r.returncode == 2, r
         subprocess.run([binary, "-b", str(BOX + 1), "--cleanup"], capture_output=True, env=env)
         policy_checks(as_user)
+        cleanup_as_caller(as_user, os.path.join(tmp, "boxes", str(BOX)))
         r = as_user("--cleanup")
         assert r.returncode == 0, r
     finally:
