@@ -213,6 +213,9 @@ typedef struct mi_config {
     size_t n_fd_map;
     bool special_files;
     bool wait_for_lock;      /* --wait: block on a busy box (init, run, cleanup) instead of failing */
+    uint64_t quota_blocks;   /* -q at init: KiB (1 KiB blocks) for everything in the box
+                                directory (box/, tmp dirs); 0 = no quota */
+    uint64_t quota_inodes;   /* -q at init: files and directories; 0 = not bounded */
     int verbose;
 
     /* Library-only knobs used by the CLI */

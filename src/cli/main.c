@@ -115,7 +115,8 @@ static const char usage_text[] =
     "-D, --no-default-dirs   Do not add the default directory rules\n"
     "-e, --full-env          Pass the whole environment of the caller\n"
     "-E, --env=<var>[=<val>] Inherit, set (or with empty value remove) a variable\n"
-    "-f, --fsize=<size>      Max size of created files in KiB\n"
+    "-f, --fsize=<size>      Max size of each file the program writes, in KiB (RLIMIT_FSIZE):\n"
+    "                        not the total, not the number of files; see --quota\n"
     "-i, --stdin=<file>      Redirect stdin (opened inside the sandbox)\n"
     "    --inherit-fds       Pass the caller's file descriptors above 2\n"
     "-k, --stack=<size>      Stack limit in KiB (0 = unlimited)\n"
@@ -124,6 +125,10 @@ static const char usage_text[] =
     "-n, --open-files=<n>    Max open files (default 1024, 0 = inherit)\n"
     "-o, --stdout=<file>     Redirect stdout\n"
     "-p, --processes[=<n>]   Max processes (default 1; without <n>: unlimited)\n"
+    "-q, --quota=<blocks>,<inodes>  (--init) Bound everything in the box's writable\n"
+    "                        directories (box/, /tmp) to <blocks> KiB and <inodes> files (0 =\n"
+    "                        no bound): the box directory becomes a tmpfs of that size (in\n"
+    "                        memory); writes past it fail with ENOSPC\n"
     "-r, --stderr=<file>     Redirect stderr\n"
     "    --stderr-to-stdout  Redirect stderr to stdout\n"
     "-s, --silent            No status line on stderr\n"
@@ -519,7 +524,7 @@ int main(int argc, char **argv)
         return 2;
     }
     enum cmd cmd = CMD_NONE;
-    bool as_uid_set = false, as_gid_set = false, cg_option = false;
+    bool as_uid_set = false, as_gid_set = false, cg_option = false, quota_option = false;
     uid_t as_uid = 0;
     gid_t as_gid = 0;
     prescan(argc, argv, &cfg);
@@ -589,9 +594,19 @@ int main(int argc, char **argv)
             if (cfg.processes == 0)
                 cfg.processes = MI_UNLIMITED;
             break;
-        case 'q':
-            usage_error("--quota is not supported: disk quotas are not implemented by "
-                        "mini-isolate; limit disk use with --fsize or a size-limited box_root");
+        case 'q': {
+            char *comma = strchr(optarg, ',');
+            if (!comma)
+                usage_error("Invalid quota specified: %s (expected <blocks>,<inodes>)", optarg);
+            *comma = 0;
+            cfg.quota_blocks = kib_num(optarg, "--quota blocks");
+            cfg.quota_inodes = num(comma + 1, "--quota inodes");
+            *comma = ',';
+            if (cfg.quota_blocks > UINT64_MAX / 1024 - 1024 || cfg.quota_inodes > UINT32_MAX)
+                usage_error("--quota %s is too large", optarg);
+            quota_option = true;
+            break;
+        }
         case 'r':
             free(cfg.stderr_path);
             cfg.stderr_path = dup_or_die(optarg);
@@ -722,6 +737,10 @@ int main(int argc, char **argv)
         usage_error("This command takes no arguments");
     if (cmd == CMD_RUN && optind >= argc)
         usage_error("--run needs a program to run");
+    /* As in isolate the quota is a property of the box, set when it is made; anything else
+     * would be an option parsed and ignored. */
+    if (quota_option && cmd != CMD_INIT)
+        usage_error("--quota must be given to --init (it bounds the box from then on)");
     if (cg_option && !cfg.cg)
         usage_error("Options related to control groups require --cg to be set.");
     if (as_uid_set != as_gid_set)

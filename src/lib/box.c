@@ -21,6 +21,7 @@
 #include <string.h>
 #include <signal.h>
 #include <sys/file.h>
+#include <sys/mount.h>
 #include <sys/fsuid.h>
 #include <sys/syscall.h>
 #include <sys/stat.h>
@@ -266,6 +267,45 @@ static int empty_box_as_caller(const mi_config *c, const char *dir, const struct
     return rc;
 }
 
+/* -q: the box directory is a tmpfs of the quota's size and inode count, so every writable
+ * directory of the box (box/, every tmp backing dir) shares one bound on any host, whatever the
+ * file system of box_root supports (isolate needs ext quotas).  QUOTA_SLACK_* cover the box's
+ * own files (state, the kept namespaces' files and key, a compiled policy).  nosuid and nodev:
+ * what the program leaves there is inert for host users too. */
+#define QUOTA_SLACK_KIB 64
+#define QUOTA_SLACK_INODES 16
+
+static int mount_quota(const mi_config *c, const char *dir, mi_error *err)
+{
+    if (c->quota_blocks == 0)
+        return 0;
+    if (c->quota_blocks > UINT64_MAX / 1024 - QUOTA_SLACK_KIB ||
+        c->quota_inodes > UINT64_MAX - QUOTA_SLACK_INODES)
+        return mi_fail(err, MI_ERR_USAGE, ERANGE, "Quota too large");
+    char opts[128];
+    snprintf(opts, sizeof opts, "size=%lluk,nr_inodes=%llu,mode=0755,uid=0,gid=0",
+             (unsigned long long)(c->quota_blocks + QUOTA_SLACK_KIB),
+             (unsigned long long)(c->quota_inodes ? c->quota_inodes + QUOTA_SLACK_INODES : 0));
+    if (mount("mini-isolate-quota", dir, "tmpfs", MS_NOSUID | MS_NODEV, opts) < 0)
+        return mi_fail_errno(err, MI_ERR_IO, errno, "Cannot mount the quota file system on %s",
+                             dir);
+    return 0;
+}
+
+/* The box directory is a mount point when it has a quota: detach it (and anything stacked). */
+static void unmount_quota(int pfd, const char *name, const char *dir)
+{
+    struct statx bx, px;
+    for (int i = 0; i < 16; i++) {
+        if (statx(pfd, name, AT_SYMLINK_NOFOLLOW, STATX_MNT_ID, &bx) < 0 ||
+            statx(pfd, "", AT_EMPTY_PATH, STATX_MNT_ID, &px) < 0 ||
+            !(bx.stx_mask & px.stx_mask & STATX_MNT_ID) || bx.stx_mnt_id == px.stx_mnt_id)
+            return;
+        if (umount2(dir, MNT_DETACH | UMOUNT_NOFOLLOW) < 0)
+            return;
+    }
+}
+
 static int remove_box(const mi_config *c, const char *dir, const struct box_state *s,
                       mi_error *err)
 {
@@ -283,6 +323,8 @@ static int remove_box(const mi_config *c, const char *dir, const struct box_stat
         rc = mi_cg_box_remove(&c->host, c->box_id, err);
     mi_netns_remove(dir);
     mi_kept_tree_remove(dir);
+    if (rc == 0)
+        unmount_quota(pfd, name, dir);
     if (rc == 0)
         rc = mi_tree_remove(pfd, name, err);
     close(pfd);
@@ -319,6 +361,8 @@ int mi_box_init(const mi_config *c, char *dir_out, size_t len, mi_error *err)
         rc = mkdir_root_p(c->host.box_root, 0755, err);
     if (rc == 0 && mkdir(dir, 0755) < 0)
         rc = mi_fail_errno(err, MI_ERR_IO, errno, "Cannot create %s", dir);
+    if (rc == 0 && (rc = mount_quota(c, dir, err)) < 0)
+        rmdir(dir);
     bfd = rc == 0 ? open_box_dir(dir) : -1;
     if (rc == 0 && bfd < 0)
         rc = mi_fail_errno(err, MI_ERR_IO, errno, "Cannot open %s", dir);

@@ -624,6 +624,72 @@ def test_adv_r_inode_flood():
                     "cleanup failed")
 
 
+def _quota_stop(r, key):
+    for l in r.stdout.splitlines():
+        if l.startswith("info: quota stop "):
+            kv = dict(x.split("=") for x in l.split()[3:])
+            return int(kv[key]), kv["errno"]
+    return None, None
+
+
+def test_adv_r_quota():
+    """-q blocks,inodes at --init: one bound for box/ and /tmp together; the program sees ENOSPC
+    (isolate's ext quota: EDQUOT) and its own exit decides the verdict, as in isolate."""
+    name = "adv_r_quota"
+    with Box(init=False) as b:
+        r = b.cli("-q", "2048,50", "--init")
+        assert r.returncode == 0, r
+        b.inited = True
+        r = b.run(name, "/box", "bytes", opts=["-w", "20"])
+        check(name + " [box bytes]", 7, r, "Success", "OK")
+        n, e = _quota_stop(r, "bytes")
+        used = (n or 0) + os.path.getsize(os.path.join(b.boxdir, name))  # the payload is there
+        host_assert(name, 7, n is not None and 1900 * 1024 <= used <= (2048 + 64) * 1024,
+                    "box/ took %s bytes (%s) under a 2048 KiB quota" % (used, e))
+        # the same bound covers /tmp: box/fill still holds almost all of it
+        r = b.run(name, "/tmp", "bytes", opts=["-w", "20"])
+        check(name + " [tmp bytes]", 7, r, "Success", "OK")
+        m, e = _quota_stop(r, "bytes")
+        host_assert(name, 7, m is not None and m <= 512 * 1024,
+                    "/tmp took %s more bytes past the box's quota" % m)
+        os.unlink(os.path.join(b.boxdir, "fill"))
+        r = b.run(name, "/tmp", "inodes", opts=["-w", "20"])
+        check(name + " [tmp inodes]", 7, r, "Success", "OK")
+        n, e = _quota_stop(r, "inodes")
+        host_assert(name, 7, n is not None and 40 <= n <= 50 + 16,
+                    "%s files under a 50-inode quota" % n)
+        # a quota is given to --init: anywhere else it is a usage error, not ignored
+        r = b.cli("-q", "10,10", "--run", "--", "/bin/true")
+        host_assert(name, 7, r.returncode == 2 and "--init" in r.stderr, "-q at --run: %r" % r)
+        c = b.cli("--cleanup")
+        host_assert(name, 7, c.returncode == 0 and not os.path.exists(b.dir) and
+                    b.dir not in open("/proc/self/mountinfo").read(), "cleanup left %r" % c)
+
+
+def test_adv_r_quota_judge_copy():
+    """What the judge copies in counts too (it shares the bound), and the files stay readable
+    by the judge after the run."""
+    with Box(init=False) as b:
+        r = b.cli("-q", "1024,0", "--init")
+        assert r.returncode == 0, r
+        b.inited = True
+        with open(os.path.join(b.boxdir, "big"), "wb") as f:
+            try:
+                f.write(b"x" * (2 << 20))
+                f.flush()
+                full = False
+            except OSError:
+                full = True
+        host_assert("adv_r_quota [judge copy]", 7, full, "the judge wrote 2 MiB into a 1 MiB box")
+        os.unlink(os.path.join(b.boxdir, "big"))
+        r = b.run("adv_r_quota", "/box", "bytes", opts=["-w", "20"])
+        check("adv_r_quota [after judge copy]", 7, r, "Success", "OK")
+        n, _ = _quota_stop(r, "bytes")
+        with open(os.path.join(b.boxdir, "fill"), "rb") as f:
+            host_assert("adv_r_quota [after judge copy]", 7, len(f.read()) == n,
+                        "output not readable after the run")
+
+
 def test_adv_r_output_flood():
     with Box() as b:
         r = b.run("adv_r_output_flood", opts=["-o", "out", "-f", "1024", "-w", "20"])
