@@ -9,6 +9,7 @@
 
 #include <errno.h>
 #include <fcntl.h>
+#include <limits.h>
 #include <linux/openat2.h>
 #include <net/if.h>
 #include <stdlib.h>
@@ -270,10 +271,84 @@ static int mount_fs(int rootfd, const mi_dir_rule *r, int targetfd, int nullfd, 
     return rc;
 }
 
+/* Could a box have planted this symlink?  Its owner is a box uid, or the directory holding it
+ * is one a box uid may write in (a rw share of a host directory): then it is not followed,
+ * whatever it points to (issue 11 #16: a program that replaces a directory of its rw share by
+ * a link to /etc would get /etc bound at the next run's absolute -d source below that share).
+ * Root's links in root's directories (/bin -> usr/bin on merged-/usr hosts) are followed. */
+static bool box_planted(const mi_config *c, const struct stat *lnk, const struct stat *dir)
+{
+    uid_t u = mi_run_uid(c);
+    gid_t g = mi_run_gid(c);
+    const mi_host_config *h = &c->host;
+    bool box_uid = lnk->st_uid == u || (lnk->st_uid >= h->first_uid &&
+                                         lnk->st_uid - h->first_uid < h->num_boxes);
+    bool dir_box_owned = dir->st_uid == u || (dir->st_uid >= h->first_uid &&
+                                               dir->st_uid - h->first_uid < h->num_boxes);
+    bool dir_writable = !(dir->st_mode & S_ISVTX) &&
+                        ((dir->st_gid == g && (dir->st_mode & S_IWGRP)) ||
+                         (dir->st_mode & S_IWOTH));
+    return box_uid || dir_box_owned || dir_writable;
+}
+
+/* Resolves an absolute path one component at a time (O_PATH|O_NOFOLLOW), following a symlink
+ * only when no box could have planted it (box_planted); the target's text is resolved the same
+ * way.  Magic links (/proc/PID/fd/N) are read as text, never jumped through.  An O_PATH fd or
+ * -1 with errno (ELOOP for a refused link, as RESOLVE_NO_SYMLINKS says). */
+static int resolve_abs(const mi_config *c, const char *path)
+{
+    char buf[2 * PATH_MAX];
+    if (mi_snprintf(buf, sizeof buf, "%s", path) < 0)
+        return -1;
+    int dir = open("/", O_PATH | O_DIRECTORY | O_CLOEXEC), links = 0;
+    char *p = buf;
+    while (dir >= 0) {
+        while (*p == '/')
+            p++;
+        if (!*p)
+            return dir;
+        char *e = strchrnul(p, '/');
+        char save = *e;
+        *e = 0;
+        int fd = openat(dir, p, O_PATH | O_NOFOLLOW | O_CLOEXEC);
+        struct stat st, dst;
+        if (fd >= 0 && fstat(fd, &st) == 0 && S_ISLNK(st.st_mode)) {
+            char target[PATH_MAX], nb[2 * PATH_MAX];
+            ssize_t n = -1;
+            if (++links > 40 || fstat(dir, &dst) < 0 || box_planted(c, &st, &dst))
+                errno = ELOOP;
+            else
+                n = readlinkat(fd, "", target, sizeof target - 1);
+            close(fd);
+            fd = -1;
+            if (n > 0) {
+                target[n] = 0;
+                if (mi_snprintf(nb, sizeof nb, "%s/%s", target, save ? e + 1 : "") == 0) {
+                    memcpy(buf, nb, sizeof buf);
+                    p = buf;
+                    if (target[0] == '/') {
+                        close(dir);
+                        dir = open("/", O_PATH | O_DIRECTORY | O_CLOEXEC);
+                    }
+                    continue;
+                }
+            }
+        }
+        int e2 = errno;
+        close(dir);
+        dir = fd;
+        errno = e2;
+        *e = save;
+        p = e;
+    }
+    return -1;
+}
+
 /* Opens the source of a bind rule.  "./x" is relative to the box directory, whose box/ part the
  * previous run wrote: resolve beneath it without symlinks, or a planted link would bind any host
- * path into the box.  Absolute paths are the operator's own; they are opened with the caller's
- * filesystem uid and gid, so a setuid caller cannot bind what it cannot read. */
+ * path into the box.  Absolute paths are the operator's own, but may lead through a directory a
+ * box writes (a rw share): resolve_abs().  They are opened with the caller's filesystem uid and
+ * gid, so a setuid caller cannot bind what it cannot read. */
 static int open_source(const mi_config *c, int boxfd, const char *out)
 {
     if (!strncmp(out, "./", 2))
@@ -284,7 +359,7 @@ static int open_source(const mi_config *c, int boxfd, const char *out)
         setfsgid(c->caller_gid);
         setfsuid(c->caller_uid);
     }
-    int fd = openat2_path(AT_FDCWD, out, O_PATH, RESOLVE_NO_MAGICLINKS);
+    int fd = resolve_abs(c, out);
     /* O_PATH needs only search permission on the parents: also require that the caller could
      * read the source itself, or a setuid caller could bind a directory it cannot list (its
      * contents would then be one chmod-mistake away from the box). */

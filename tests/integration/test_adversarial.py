@@ -304,6 +304,24 @@ def test_adv_fs_symlink_output():
                     "output is not a fresh box file")
 
 
+def test_adv_fs_share_plant():
+    name = "adv_fs_share_plant"
+    with Box() as b:
+        share = os.path.join(b.tmp, "share")
+        os.makedirs(os.path.join(share, "sub"))
+        for p in (share, os.path.join(share, "sub")):
+            os.chmod(p, 0o777)
+        r = b.run(name, "plant", opts=["-d", "/share=%s:rw" % share])
+        check(name + " [plant]", 1, r, "Success", "OK")
+        planted = os.path.islink(os.path.join(share, "sub"))
+        r = b.run(name, "read", opts=["-d", "/share=%s:rw" % share,
+                                      "-d", "/other=%s/sub" % share])
+        if planted:
+            check(name, 1, r, "InternalError", "XX")
+        else:
+            check(name, 1, r, ("Success", "InternalError"))
+
+
 def test_adv_fs_fifo():
     with Box() as b:
         r = b.run("adv_fs_fifo", timeout=30)
