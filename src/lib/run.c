@@ -22,6 +22,8 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <grp.h>
+#include <dirent.h>
+#include <linux/mount.h>
 #include <linux/sched.h>
 #include <poll.h>
 #include <sched.h>
@@ -48,11 +50,12 @@ extern char **environ;
 /* MSG_SECCOMP carries the syscall policy's user-notification listener (program -> keeper);
  * MSG_TREE and MSG_NET the mount namespace of a freshly built tree and a fresh network
  * namespace, for the keeper to keep for the box's later runs (init -> keeper). */
-enum { MSG_STARTED = 1, MSG_EXITED, MSG_ERROR, MSG_SECCOMP, MSG_TREE, MSG_NET };
+enum { MSG_STARTED = 1, MSG_EXITED, MSG_ERROR, MSG_SECCOMP, MSG_TREE, MSG_NET, MSG_PROC };
 
 struct msg {
     int type;
     int wstatus;
+    pid_t pid; /* MSG_STARTED: the program's PID in the box's namespace */
     struct rusage ru;
     char text[1024];
 };
@@ -332,6 +335,39 @@ static __attribute__((noreturn)) void program_main(const mi_config *c, const mi_
 
 /* ------------------------------------------------------------------ init (PID 1) */
 
+/* A procfs instance of the box's PID namespace (fsopen takes init's active namespace), not
+ * attached anywhere: the keeper reads the CPU time of every process of the box through it,
+ * whatever the box's own rules mount.  -1 if the kernel has no new mount API. */
+static int box_procfs(void)
+{
+    int fs = (int)syscall(SYS_fsopen, "proc", FSOPEN_CLOEXEC);
+    if (fs < 0)
+        return -1;
+    int m = -1;
+    if (syscall(SYS_fsconfig, fs, FSCONFIG_CMD_CREATE, NULL, NULL, 0) == 0)
+        m = (int)syscall(SYS_fsmount, fs, FSMOUNT_CLOEXEC,
+                         MOUNT_ATTR_RDONLY | MOUNT_ATTR_NOSUID | MOUNT_ATTR_NODEV |
+                             MOUNT_ATTR_NOEXEC);
+    close(fs);
+    return m;
+}
+
+/* The program has ended: so does everything it started.  Killing and reaping them here (the
+ * kernel would kill them when init exits, but reap them into nobody's rusage) puts the CPU time
+ * of a child that never exits -- it may have computed the answer and handed it back -- into
+ * init's RUSAGE_CHILDREN, which is the run's CPU time without --cg. */
+static void reap_all(void)
+{
+    kill(-1, SIGKILL); /* from PID 1: every other process of the namespace */
+    for (;;) {
+        pid_t p = waitpid(-1, NULL, __WALL);
+        if (p < 0 && errno == EINTR)
+            continue;
+        if (p < 0)
+            return; /* ECHILD: nothing of the box is left */
+    }
+}
+
 /* The box's mount tree: enter the kept one (treefd), or build it; then, in a private copy, the
  * mounts that are new in every run (mounts.c). */
 static int init_tree(const mi_config *c, const char *box_dir, int sk, int treefd, bool keep,
@@ -372,6 +408,14 @@ static __attribute__((noreturn)) void init_main(const mi_config *c, const char *
         _exit(1);
     mi_error err;
     signal(SIGPIPE, SIG_IGN);
+    int procfd = box_procfs();
+    if (procfd >= 0) {
+        struct msg pm;
+        memset(&pm, 0, sizeof pm);
+        pm.type = MSG_PROC;
+        send_msg(sk, &pm, procfd);
+        close(procfd);
+    }
     if (sethostname("mini-isolate", 12) < 0) {
         send_error(sk, "sethostname: %s", strerror(errno));
         _exit(1);
@@ -423,6 +467,7 @@ static __attribute__((noreturn)) void init_main(const mi_config *c, const char *
     struct msg m;
     memset(&m, 0, sizeof m);
     m.type = MSG_STARTED;
+    m.pid = child;
     send_msg(sk, &m, pidfd);
     close(pidfd);
     for (;;) {
@@ -449,6 +494,7 @@ static __attribute__((noreturn)) void init_main(const mi_config *c, const char *
             while (waitpid(child, NULL, __WALL) < 0 && errno == EINTR)
                 ;
         }
+        reap_all();
         getrusage(RUSAGE_CHILDREN, &m.ru);
         send_msg(sk, &m, -1);
         _exit(0);
@@ -482,6 +528,8 @@ struct keeper {
     pid_t init_pid;
     int prog_fd;
     pid_t prog_pid;
+    pid_t prog_box_pid; /* the program's PID in the box's namespace */
+    int procfd;         /* procfs of the box's PID namespace (box_procfs), -1 if none */
     clockid_t prog_clock;
     bool have_clock;
     double start, end;
@@ -521,6 +569,68 @@ static void kill_box(struct keeper *k)
         pidfd_signal(k->initfd, SIGKILL);
 }
 
+/* CPU seconds (user + system) in /proc/<pid>/stat of the box's procfs: the process's own
+ * (all its threads) unless only_reaped, plus what it has reaped (cutime, cstime).  Summed
+ * over the live processes, every CPU second of the box counts once: a dead process's time is in
+ * its reaper's. */
+static double stat_cpu(int procfd, const char *pid, bool only_reaped)
+{
+    char path[300], buf[1024];
+    snprintf(path, sizeof path, "%s/stat", pid);
+    int fd = openat(procfd, path, O_RDONLY | O_CLOEXEC);
+    if (fd < 0)
+        return 0;
+    ssize_t n = read(fd, buf, sizeof buf - 1);
+    close(fd);
+    if (n <= 0)
+        return 0;
+    buf[n] = 0;
+    char *p = strrchr(buf, ')'); /* the command name may hold anything but not after this */
+    if (!p)
+        return 0;
+    unsigned long long v[4] = {0, 0, 0, 0};
+    /* after ")": state is field 3; utime, stime, cutime, cstime are fields 14-17 */
+    if (sscanf(p + 1, " %*c %*d %*d %*d %*d %*d %*u %*u %*u %*u %*u %llu %llu %llu %llu", &v[0],
+               &v[1], &v[2], &v[3]) != 4)
+        return 0;
+    long hz = sysconf(_SC_CLK_TCK);
+    unsigned long long t = v[2] + v[3] + (only_reaped ? 0 : v[0] + v[1]);
+    return (double)t / (double)(hz > 0 ? hz : 100);
+}
+
+/* Without --cg: the CPU time of every process of the box, live or reaped, so far.  A child that
+ * burns the CPU and never exits (its time in nobody's rusage) counts while it runs.  The
+ * program's own time comes from its CPU clock (ns, not clock ticks); init's own (setting up
+ * the box) is not the program's. */
+static double box_cpu(struct keeper *k)
+{
+    double sum = 0;
+    if (k->have_clock) {
+        struct timespec ts;
+        if (clock_gettime(k->prog_clock, &ts) == 0)
+            sum = (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
+    }
+    if (k->procfd < 0)
+        return sum;
+    int dfd = openat(k->procfd, ".", O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+    DIR *d = dfd >= 0 ? fdopendir(dfd) : NULL;
+    if (!d) {
+        if (dfd >= 0)
+            close(dfd);
+        return sum;
+    }
+    char me[16];
+    snprintf(me, sizeof me, "%d", (int)k->prog_box_pid);
+    for (struct dirent *e; (e = readdir(d)) != NULL;) {
+        if (e->d_name[0] < '1' || e->d_name[0] > '9')
+            continue;
+        bool own = !strcmp(e->d_name, "1") || (k->have_clock && !strcmp(e->d_name, me));
+        sum += stat_cpu(k->procfd, e->d_name, own);
+    }
+    closedir(d);
+    return sum;
+}
+
 static double cpu_now(struct keeper *k)
 {
     if (k->cg && !k->c->no_cg_timing) {
@@ -528,10 +638,10 @@ static double cpu_now(struct keeper *k)
         mi_error e;
         if (mi_cg_cpu_usec(k->cg, &us, &e) == 0)
             k->last_cpu = (double)us / 1e6;
-    } else if (k->have_clock) {
-        struct timespec ts;
-        if (clock_gettime(k->prog_clock, &ts) == 0)
-            k->last_cpu = (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
+    } else {
+        double t = box_cpu(k);
+        if (t > k->last_cpu)
+            k->last_cpu = t;
     }
     return k->last_cpu;
 }
@@ -557,6 +667,12 @@ static void check_limits(struct keeper *k)
     if (c->time_limit > 0) {
         double thr = c->extra_time > c->time_limit ? c->extra_time : c->time_limit;
         double cpu = cpu_now(k);
+        /* A process reaped between two reads of the walk can count twice for a moment: a kill
+         * needs a second reading over the limit too. */
+        if (cpu > thr && !k->cg) {
+            k->last_cpu = 0;
+            cpu = cpu_now(k);
+        }
         if (cpu > thr) {
             k->ev.killed_by_timer = true;
             kill_box(k);
@@ -604,6 +720,7 @@ static void on_message(struct keeper *k)
         k->start = mi_now_monotonic();
         k->ev.started = true;
         k->prog_pid = pidfd_pid(k->prog_fd);
+        k->prog_box_pid = m.pid;
         k->have_clock = k->prog_pid > 0 &&
                         clock_getcpuclockid(k->prog_pid, &k->prog_clock) == 0;
         if (k->killing) /* a kill decided before this message arrived */
@@ -617,6 +734,12 @@ static void on_message(struct keeper *k)
     case MSG_NET:
         if (fd >= 0)
             mi_netns_save(k->box_dir, fd);
+        break;
+    case MSG_PROC:
+        if (k->procfd < 0 && fd >= 0) {
+            k->procfd = fd;
+            fd = -1;
+        }
         break;
     case MSG_SECCOMP:
         if (k->notify_fd < 0 && fd >= 0) {
@@ -737,7 +860,8 @@ int mi_keeper_run(const mi_config *c, const char *box_dir, mi_cgroup *cg, mi_res
                   mi_error *err)
 {
     struct keeper k = {.c = c, .cg = cg, .box_dir = box_dir, .sk = -1, .initfd = -1,
-                       .timerfd = -1, .prog_fd = -1, .cap_fd = {-1, -1}, .notify_fd = -1};
+                       .timerfd = -1, .prog_fd = -1, .cap_fd = {-1, -1}, .notify_fd = -1,
+                       .procfd = -1};
     int cap_w[2] = {-1, -1};
     int sk[2];
     if (cg) {
@@ -927,6 +1051,8 @@ int mi_keeper_run(const mi_config *c, const char *box_dir, mi_cgroup *cg, mi_res
         close(k.notify_fd);
     if (k.prog_fd >= 0)
         close(k.prog_fd);
+    if (k.procfd >= 0)
+        close(k.procfd);
     if (k.ev.sandbox_error)
         return mi_fail(err, MI_ERR_PROCESS, 0, "%s", k.ev.sandbox_msg);
     return 0;

@@ -847,6 +847,22 @@ def test_adv_m_hidden_cpu_cg():
                     "CPU of a late-reaped grandchild not counted (time %s)" % r.meta.get("time"))
 
 
+def test_adv_m_live_cpu():
+    """Issue 11 item 1: without --cg a child that computes the answer and never exits."""
+    with Box() as b:
+        t0 = time.monotonic()
+        r = b.run("adv_m_live_cpu", "1.5", opts=["-p4", "-t", "1", "-w", "20"], timeout=60)
+        check("adv_m_live_cpu [-t 1]", 9, r, "TimeLimit", "TO")
+        # stopped by the limit while the child ran, not at the wall limit
+        host_assert("adv_m_live_cpu [-t 1]", 9, r.wall() < 15 and time.monotonic() - t0 < 30,
+                    "CPU limit fired late (wall %s)" % r.meta.get("time-wall"))
+    with Box() as b:
+        r = b.run("adv_m_live_cpu", "0.6", opts=["-p4", "-t", "5", "-w", "30"], timeout=60)
+        check("adv_m_live_cpu [end]", 9, r, "Success", "OK")
+        host_assert("adv_m_live_cpu [end]", 9, r.time() >= 0.5,
+                    "CPU of a child alive at the end not counted (time %s)" % r.meta.get("time"))
+
+
 # ---------------------------------------------------------------------------------------------
 # 10. Compile-time attacks: gcc runs inside the box
 
