@@ -94,6 +94,8 @@ typedef struct mi_result {
     bool cg_enabled;       /* the run was in --cg mode */
     uint64_t cg_mem_kib;   /* peak of this run's cgroup memory, 0 if unknown */
     bool cg_oom_killed;    /* the OOM killer fired in the box cgroup during this run */
+    bool mem_unbounded;    /* -m without --cg: RLIMIT_AS bounds each process's address space,
+                              not memfd/tmpfs storage (JSON "warnings", isolate "mem-unbounded") */
     bool killed;           /* the sandbox killed the program (limit, error or interrupt) */
     bool timed_out_by_timer;
     bool wall_timeout;     /* TO was a wall-clock overrun */
@@ -126,9 +128,11 @@ typedef struct mi_host_config {
 enum {
     MI_SYSCALLS_KEYCTL = 1,       /* keyctl, add_key, request_key -> ENOSYS */
     MI_SYSCALLS_VSOCK = 2,        /* socket(AF_VSOCK) -> EAFNOSUPPORT */
-    MI_SYSCALLS_LOCKS = 4,        /* flock -> ENOSYS; fcntl locks, leases, dnotify -> EPERM */
+    MI_SYSCALLS_LOCKS = 4,        /* flock, inotify -> ENOSYS; fcntl locks, leases, dnotify -> EPERM */
     MI_SYSCALLS_IO_URING = 8,     /* io_uring_setup/enter/register -> ENOSYS */
     MI_SYSCALLS_NATIVE_ONLY = 16, /* i386 and x32 syscalls are violations (clear: allowed) */
+    MI_SYSCALLS_PAGE_CACHE = 32,  /* mincore, cachestat -> ENOSYS; preadv2/pwritev2 RWF_NOWAIT ->
+                                     EOPNOTSUPP; fadvise DONTNEED -> 0, not done */
 };
 #define MI_SYSCALLS_DEFAULT 0xffffu
 
@@ -275,6 +279,12 @@ typedef struct mi_box_info {
 
 /* Initialised boxes, sorted by id.  *out is malloc'd. */
 int mi_box_list(const mi_host_config *h, mi_box_info **out, size_t *n, mi_error *err);
+
+/* The warning for -m without --cg (stderr of the CLI, "warnings" of the JSON result). */
+#define MI_WARN_MEM_UNBOUNDED                                                                   \
+    "without --cg, -m limits each process's address space only: memory kept in memfds, "        \
+    "/dev/shm, /tmp and other tmpfs files is not bounded (use --cg with --cg-mem to bound the "   \
+    "whole box)"
 
 /* Run c->argv in the initialised box.  Returns 0 when the sandbox did its job (the program's
  * outcome, whatever it is, is in *r), -1 on a sandbox failure: then *err says why and *r has

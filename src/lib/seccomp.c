@@ -30,6 +30,7 @@
 #include <string.h>
 #include <sys/ioctl.h>
 #include <sys/personality.h>
+#include <sys/ptrace.h>
 #include <linux/seccomp.h>
 #include <linux/filter.h>
 #include <sys/stat.h>
@@ -48,6 +49,9 @@
 #ifndef AF_VSOCK
 #define AF_VSOCK 40
 #endif
+#ifndef RWF_NOWAIT
+#define RWF_NOWAIT 0x00000008
+#endif
 
 enum act { VIOLATION, ERRNO_ };
 enum cond {
@@ -57,6 +61,11 @@ enum cond {
     FAMILIES,   /* socket(): arg0 (32 bits) is not AF_UNIX/AF_INET/AF_INET6 (AF_VSOCK apart) */
     FAMILY_VAL, /* socket(): arg0 (32 bits) equals val */
     BITS_A0,    /* arg0 has bit(s) val set (personality) */
+    BITS_A5,    /* arg5 has bit(s) val set (preadv2/pwritev2 flags) */
+    VAL32_A3,   /* arg3 masked to 32 bits equals val (fadvise64 advice, x86_64 and x32) */
+    VAL32_A4,   /* arg4 masked to 32 bits equals val (fadvise64 advice, i386) */
+    EQ64_A0,    /* arg0 equals val, all 64 bits (ptrace request: a long in the kernel) */
+    VAL32_A1,   /* arg1 masked to 32 bits equals val (ptrace pid: a pid_t in the kernel) */
 };
 
 struct rule {
@@ -104,8 +113,29 @@ static const struct rule rules[] = {
     E("vhangup", 0, EPERM, ANY, 0, "terminal hang-up: no business in a box"),
     E("lookup_dcookie", 0, ENOSYS, ANY, 0, "profiling interface, reveals host paths"),
     E("fanotify_init", 0, EPERM, ANY, 0, "filesystem-wide event watching: cross-box channel"),
+    E("inotify_init", MI_SYSCALLS_LOCKS, ENOSYS, ANY, 0, "watches on shared read-only files (/usr, /lib) see other boxes and host processes open them: cross-box channel (as dnotify)"),
+    E("inotify_init1", MI_SYSCALLS_LOCKS, ENOSYS, ANY, 0, "inotify (as inotify_init)"),
+    /* The page cache of the shared read-only files is one for all boxes: evicting a page and
+     * later asking whether it is back tells what another box (or a host process) read, even
+     * between boxes that never run at the same time.  The probes are refused; the eviction is
+     * answered 0 without evicting (advice may be ignored).  What stays open is timing a
+     * read: docs/security.md. */
+    E("mincore", MI_SYSCALLS_PAGE_CACHE, ENOSYS, ANY, 0, "page-cache residency probe: cross-box channel"),
+    E("cachestat", MI_SYSCALLS_PAGE_CACHE, ENOSYS, ANY, 0, "page-cache residency probe (as mincore)"),
+    E("preadv2", MI_SYSCALLS_PAGE_CACHE, EOPNOTSUPP, BITS_A5, RWF_NOWAIT, "RWF_NOWAIT reads only cached pages: residency probe (as mincore)"),
+    E("pwritev2", MI_SYSCALLS_PAGE_CACHE, EOPNOTSUPP, BITS_A5, RWF_NOWAIT, "RWF_NOWAIT (as preadv2)"),
+    E("fadvise64", MI_SYSCALLS_PAGE_CACHE, 0, VAL32_A3, POSIX_FADV_DONTNEED, "evicts shared files' pages for another box to probe: answered 0, nothing evicted"),
+    E("fadvise64", MI_SYSCALLS_PAGE_CACHE, 0, VAL32_A4, POSIX_FADV_DONTNEED, "i386 fadvise64 has the advice in arg4 (on x86_64 arg4 is unused: at worst advice is ignored)"),
+    E("fadvise64_64", MI_SYSCALLS_PAGE_CACHE, 0, ANY, 0, "i386 fadvise64_64 (advice in arg5, beyond what one rule table compares on every architecture): every advice answered 0"),
+    /* Debuggers and sanitizers (LeakSanitizer's exit check attaches to the program's own
+     * threads) trace the box's own processes: harmless, as the kernel lets a process trace
+     * only processes of the same uid it can see, and the PID namespace shows only the box's.
+     * What reaches outside the program's processes is refused below: init (PID 1, root; the
+     * kernel refuses it too, but trying is hostile) and PTRACE_TRACEME, which would hand the
+     * program (init's child) to init as tracer. */
+    E("ptrace", 0, EPERM, EQ64_A0, PTRACE_TRACEME, "PTRACE_TRACEME: the program's parent is the box's init, not a debugger"),
     /* hostile: the program is stopped, SecurityViolation */
-    V("ptrace", ANY, 0, "controls other processes; seccomp bypass on kernels < 4.8 (CVE-2017-5206 class)"),
+    V("ptrace", VAL32_A1, 1, "ptrace of the box's init (root, outside the program's processes; seccomp bypass on kernels < 4.8, CVE-2017-5206 class)"),
     V("process_vm_readv", ANY, 0, "reads another process's memory"),
     V("process_vm_writev", ANY, 0, "writes another process's memory"),
     V("pidfd_getfd", ANY, 0, "steals another process's file descriptors"),
@@ -186,6 +216,20 @@ static int add_rule(scmp_filter_ctx ctx, const struct rule *r, int nr)
                 rc = seccomp_rule_add(ctx, action, nr, 1,
                                       SCMP_A0(SCMP_CMP_MASKED_EQ, 0xffffffffULL, f));
         return rc;
+    case BITS_A5:
+        /* rwf_t is an int: only bits of the low half are tested, whatever the high half holds */
+        return seccomp_rule_add(ctx, action, nr, 1, SCMP_A5(SCMP_CMP_MASKED_EQ, r->val, r->val));
+    case VAL32_A3:
+        return seccomp_rule_add(ctx, action, nr, 1,
+                                SCMP_A3(SCMP_CMP_MASKED_EQ, 0xffffffffULL, r->val));
+    case VAL32_A4:
+        return seccomp_rule_add(ctx, action, nr, 1,
+                                SCMP_A4(SCMP_CMP_MASKED_EQ, 0xffffffffULL, r->val));
+    case EQ64_A0:
+        return seccomp_rule_add(ctx, action, nr, 1, SCMP_A0(SCMP_CMP_EQ, r->val));
+    case VAL32_A1:
+        return seccomp_rule_add(ctx, action, nr, 1,
+                                SCMP_A1(SCMP_CMP_MASKED_EQ, 0xffffffffULL, r->val));
     case BITS_A0:
         /* Bit 31 is in no persona; it excludes personality(0xffffffff), the standard query,
          * which has every bit set but changes nothing. */
@@ -302,6 +346,13 @@ static uint64_t policy_key(const mi_config *c, uint32_t flags)
     char head[64];
     snprintf(head, sizeof head, "%s/tree/%u/%d/", MI_VERSION, flags, c->has_allowed_syscalls);
     uint64_t h = MI_FNV_INIT;
+    /* The rule table itself, not only the version: a rebuilt binary with changed rules must
+     * never load a program cached by the old one. */
+    for (size_t i = 0; i < sizeof rules / sizeof rules[0]; i++) {
+        const struct rule *r = &rules[i];
+        uint64_t v[5] = {r->group, (uint64_t)r->act, (uint64_t)r->err, (uint64_t)r->cond, r->val};
+        h = mi_fnv(mi_fnv(h, r->name, strlen(r->name)), v, sizeof v);
+    }
     for (size_t i = 0; i <= c->n_allowed_syscalls; i++) {
         const char *p = i == 0 ? head : c->allowed_syscalls[i - 1];
         h = mi_fnv(mi_fnv(h, p, strlen(p)), ",", 1);
