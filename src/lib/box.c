@@ -323,6 +323,8 @@ static int remove_box(const mi_config *c, const char *dir, const struct box_stat
         rc = mi_cg_box_remove(&c->host, c->box_id, err);
     mi_netns_remove(dir);
     mi_kept_tree_remove(dir);
+    if (rc == 0) /* a clean slate for the box uid: no key left by an earlier run */
+        rc = mi_keys_drop(mi_run_uid(c), mi_run_gid(c), err);
     if (rc == 0)
         unmount_quota(pfd, name, dir);
     if (rc == 0)

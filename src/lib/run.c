@@ -23,6 +23,7 @@
 #include <fcntl.h>
 #include <grp.h>
 #include <dirent.h>
+#include <linux/keyctl.h>
 #include <linux/mount.h>
 #include <linux/sched.h>
 #include <poll.h>
@@ -48,8 +49,9 @@
 extern char **environ;
 
 /* MSG_SECCOMP carries the syscall policy's user-notification listener (program -> keeper);
- * MSG_TREE and MSG_NET the mount namespace of a freshly built tree and a fresh network
- * namespace, for the keeper to keep for the box's later runs (init -> keeper). */
+ * MSG_TREE the mount namespace of a freshly built tree, for the keeper to keep for the box's
+ * later runs; MSG_NET a fresh network namespace for the box's next run; MSG_PROC a procfs of
+ * the box's PID namespace (init -> keeper). */
 enum { MSG_STARTED = 1, MSG_EXITED, MSG_ERROR, MSG_SECCOMP, MSG_TREE, MSG_NET, MSG_PROC };
 
 struct msg {
@@ -229,6 +231,13 @@ static __attribute__((noreturn)) void program_main(const mi_config *c, const mi_
         send_error(sk, "setrlimit(%s): %s", which, strerror(-r));
         _exit(126);
     }
+    /* A new, empty session keyring: the keeper's (with whatever keys the judge keeps there) is
+     * not the program's to read when a relaxed policy allows keyctl.  Made while still root,
+     * so a key quota the box uid filled cannot make it fail. */
+    if (syscall(SYS_keyctl, KEYCTL_JOIN_SESSION_KEYRING, NULL, 0L, 0L, 0L) < 0 && errno != ENOSYS) {
+        send_error(sk, "Cannot give the program its own session keyring: %s", strerror(errno));
+        _exit(126);
+    }
     /* No supplementary groups, one uid per box: nothing shared with the host or other boxes. */
     if (setgroups(0, NULL) < 0 || setresgid(gid, gid, gid) < 0 || setresuid(uid, uid, uid) < 0) {
         send_error(sk, "Cannot switch to uid %u: %s", (unsigned)uid, strerror(errno));
@@ -352,6 +361,25 @@ static int box_procfs(void)
     return m;
 }
 
+/* The network namespace of the box's next run, made while this one runs (init only waits; the
+ * program already has its own namespace) so that a fresh namespace per run costs no time on
+ * the run's path.  Sent to the keeper, which binds it on <box>/netns.  On failure the next run
+ * makes its own. */
+static void make_next_netns(int sk)
+{
+    mi_error err;
+    if (unshare(CLONE_NEWNET) < 0 || mi_net_loopback_up(&err) < 0)
+        return;
+    int nsfd = open("/proc/thread-self/ns/net", O_RDONLY | O_CLOEXEC);
+    if (nsfd < 0)
+        return;
+    struct msg m;
+    memset(&m, 0, sizeof m);
+    m.type = MSG_NET;
+    send_msg(sk, &m, nsfd);
+    close(nsfd);
+}
+
 /* The program has ended: so does everything it started.  Killing and reaping them here (the
  * kernel would kill them when init exits, but reap them into nobody's rusage) puts the CPU time
  * of a child that never exits -- it may have computed the answer and handed it back -- into
@@ -408,6 +436,19 @@ static __attribute__((noreturn)) void init_main(const mi_config *c, const char *
         _exit(1);
     mi_error err;
     signal(SIGPIPE, SIG_IGN);
+    /* Executing a memfd (execveat AT_EMPTY_PATH, or execve of /proc/self/fd/N) would run a
+     * binary from no mount at all, past every noexec rule.  vm.memfd_noexec is per PID
+     * namespace and can only be raised: 2 makes every memfd of the box non-executable
+     * (kernel >= 6.3; docs/security.md).  Written through the /proc init still shares with the
+     * keeper; it applies to the writer's PID namespace, the box's. */
+    int mfd = open("/proc/sys/vm/memfd_noexec", O_WRONLY | O_CLOEXEC);
+    if (mfd >= 0) {
+        if (write(mfd, "2", 1) != 1) {
+            send_error(sk, "Cannot set vm.memfd_noexec in the box: %s", strerror(errno));
+            _exit(1);
+        }
+        close(mfd);
+    }
     int procfd = box_procfs();
     if (procfd >= 0) {
         struct msg pm;
@@ -420,27 +461,19 @@ static __attribute__((noreturn)) void init_main(const mi_config *c, const char *
         send_error(sk, "sethostname: %s", strerror(errno));
         _exit(1);
     }
-    /* The box's own network namespace (kept since its first run), or else a fresh one from
-     * clone3, which the keeper keeps for the next runs. */
+    /* A network namespace no run has used: the one made during the box's previous run (the
+     * keeper has already unbound it: it serves this run only), or else a fresh one from
+     * clone3.  A kept namespace would carry state from run to run: TIME_WAIT sockets in
+     * /proc/net/tcp, socket counters, neighbour entries encode what an earlier run did. */
     if (netfd >= 0 && setns(netfd, CLONE_NEWNET) < 0) {
         send_error(sk, "Cannot enter the box's network namespace: %s", strerror(errno));
         _exit(1);
     }
     if (netfd >= 0)
         close(netfd);
-    else if (!c->share_net) {
-        if (mi_net_loopback_up(&err) < 0) {
-            send_error(sk, "%s", err.msg);
-            _exit(1);
-        }
-        int nsfd = open("/proc/thread-self/ns/net", O_RDONLY | O_CLOEXEC);
-        if (nsfd >= 0) {
-            struct msg m;
-            memset(&m, 0, sizeof m);
-            m.type = MSG_NET;
-            send_msg(sk, &m, nsfd);
-            close(nsfd);
-        }
+    else if (!c->share_net && mi_net_loopback_up(&err) < 0) {
+        send_error(sk, "%s", err.msg);
+        _exit(1);
     }
     if (init_tree(c, box_dir, sk, treefd, keep_tree, &err) < 0) {
         send_error(sk, "%s", err.msg);
@@ -470,6 +503,8 @@ static __attribute__((noreturn)) void init_main(const mi_config *c, const char *
     m.pid = child;
     send_msg(sk, &m, pidfd);
     close(pidfd);
+    if (!c->share_net)
+        make_next_netns(sk);
     for (;;) {
         int st;
         pid_t p = waitpid(-1, &st, WUNTRACED | __WALL);
@@ -907,6 +942,8 @@ int mi_keeper_run(const mi_config *c, const char *box_dir, mi_cgroup *cg, mi_res
     }
     uint64_t ns = CLONE_NEWPID | CLONE_NEWIPC | CLONE_NEWUTS;
     int netfd = c->share_net ? -1 : mi_netns_open(box_dir);
+    if (netfd >= 0)
+        mi_netns_remove(box_dir); /* this run's alone: never entered by another run */
     if (!c->share_net && netfd < 0)
         ns |= CLONE_NEWNET;
     /* A kept tree is entered by setns(): no copy of the caller's mount table is needed. */
