@@ -101,7 +101,14 @@ def _probe_cg_file(name):
     return "mini-isolate --check-environment says nothing about %s" % name
 
 
+def _probe_memfd_noexec():
+    if os.path.exists("/proc/sys/vm/memfd_noexec"):
+        return None
+    return "no vm.memfd_noexec in this kernel (< 6.3): memfds stay executable (docs/security.md)"
+
+
 PROBES = {
+    "memfd_noexec": _probe_memfd_noexec,
     "i386": _probe_i386,
     "x32": _probe_x32,
     "io_uring": _probe_io_uring,

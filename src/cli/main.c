@@ -833,6 +833,9 @@ int main(int argc, char **argv)
             fprintf(stderr, "Box %u: uid %u, gid %u, %zu directory rules%s\n", cfg.box_id,
                     cfg.host.first_uid + cfg.box_id, cfg.host.first_gid + cfg.box_id,
                     cfg.n_dirs, cfg.cg ? ", control groups" : "");
+        /* As isolate warns for -p: a limit that does not bound what the user may think. */
+        if (!cfg.cg && cfg.mem_kib != MI_UNLIMITED)
+            fprintf(stderr, "Warning: %s\n", MI_WARN_MEM_UNBOUNDED);
         mi_result r;
         mi_result_init(&r);
         int rc = mi_box_run(&cfg, &r, &err);

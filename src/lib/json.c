@@ -84,41 +84,112 @@ static size_t utf8_len(const unsigned char *s, size_t n)
     return len;
 }
 
-/* Program output as a JSON string: bytes that are not valid UTF-8 become U+FFFD each (the
- * output is the program's, arbitrary bytes; JSON text must be Unicode).  NUL is kept (\u0000). */
-static json_t *bytes_string(const char *data, size_t n)
+/* Program output in JSON (docs/verdicts.md): valid UTF-8 as a JSON string ("utf-8"), anything
+ * else as base64 ("base64": 4 bytes per 3, where escaping binary byte by byte cost up to 6 per
+ * byte).  Written straight to the stream, never copied: captured output can be as large as the
+ * output cap, and the keeper's memory must stay about that cap. */
+static bool is_utf8(const char *data, size_t n)
 {
-    if (!data)
-        return json_string("");
-    /* Sized exactly: captured output can be as large as the output cap. */
     const unsigned char *s = (const unsigned char *)data;
-    size_t need = 0;
     for (size_t i = 0; i < n;) {
         size_t l = utf8_len(s + i, n - i);
-        need += l ? l : 3;
-        i += l ? l : 1;
+        if (!l)
+            return false;
+        i += l;
     }
-    if (need == n)
-        return json_stringn(data, n); /* valid already */
-    char *out = malloc(need + 1);
-    if (!out)
-        return NULL;
+    return true;
+}
+
+static const char *output_encoding(const char *data, size_t n)
+{
+    return !data || is_utf8(data, n) ? "utf-8" : "base64";
+}
+
+static int write_text(FILE *f, const char *data, size_t n)
+{
+    if (fputc('"', f) == EOF)
+        return -1;
+    size_t run = 0; /* bytes that need no escape, written in one go */
+    for (size_t i = 0; i <= n; i++) {
+        unsigned char c = i < n ? (unsigned char)data[i] : 0;
+        if (i < n && c >= 0x20 && c != '"' && c != '\\')
+            continue;
+        if (i > run && fwrite(data + run, 1, i - run, f) != i - run)
+            return -1;
+        run = i + 1;
+        if (i == n)
+            break;
+        if ((c == '"' || c == '\\') ? fprintf(f, "\\%c", c) < 0 : fprintf(f, "\\u%04x", c) < 0)
+            return -1;
+    }
+    return fputc('"', f) == EOF ? -1 : 0;
+}
+
+static int write_base64(FILE *f, const unsigned char *s, size_t n)
+{
+    static const char t[] = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
+    char out[4096];
     size_t o = 0;
-    for (size_t i = 0; i < n;) {
-        size_t l = utf8_len(s + i, n - i);
-        if (l == 0) {
-            memcpy(out + o, "\xEF\xBF\xBD", 3);
-            o += 3;
-            i++;
-        } else {
-            memcpy(out + o, s + i, l);
-            o += l;
-            i += l;
+    if (fputc('"', f) == EOF)
+        return -1;
+    for (size_t i = 0; i < n; i += 3) {
+        uint32_t v = (uint32_t)s[i] << 16 | (i + 1 < n ? (uint32_t)s[i + 1] << 8 : 0) |
+                     (i + 2 < n ? s[i + 2] : 0);
+        out[o++] = t[v >> 18 & 63];
+        out[o++] = t[v >> 12 & 63];
+        out[o++] = i + 1 < n ? t[v >> 6 & 63] : '=';
+        out[o++] = i + 2 < n ? t[v & 63] : '=';
+        if (o == sizeof out) {
+            if (fwrite(out, 1, o, f) != o)
+                return -1;
+            o = 0;
         }
     }
-    json_t *j = json_stringn(out, o);
-    free(out);
-    return j;
+    if (o && fwrite(out, 1, o, f) != o)
+        return -1;
+    return fputc('"', f) == EOF ? -1 : 0;
+}
+
+/* "stdout":...,"stdout_encoding":"..." */
+static int write_output(FILE *f, const char *name, const char *data, size_t n)
+{
+    const char *enc = output_encoding(data, n);
+    if (fprintf(f, "\"%s\":", name) < 0)
+        return -1;
+    int rc = !data ? fputs("\"\"", f) < 0 ? -1 : 0
+             : enc[0] == 'b' ? write_base64(f, (const unsigned char *)data, n)
+                             : write_text(f, data, n);
+    return rc < 0 || fprintf(f, ",\"%s_encoding\":\"%s\",", name, enc) < 0 ? -1 : 0;
+}
+
+static int base64_value(int c)
+{
+    return c >= 'A' && c <= 'Z' ? c - 'A' : c >= 'a' && c <= 'z' ? c - 'a' + 26
+         : c >= '0' && c <= '9' ? c - '0' + 52 : c == '+' ? 62 : c == '/' ? 63 : -1;
+}
+
+/* Decodes base64 (with padding) in place; returns the length or -1. */
+static ssize_t base64_decode(char *s, size_t n)
+{
+    if (n % 4)
+        return -1;
+    size_t o = 0;
+    for (size_t i = 0; i < n; i += 4) {
+        int v[4];
+        for (size_t k = 0; k < 4; k++) {
+            v[k] = s[i + k] == '=' && i + 4 == n && k >= 2 ? 0 : base64_value(s[i + k]);
+            if (v[k] < 0)
+                return -1;
+        }
+        uint32_t x = (uint32_t)v[0] << 18 | (uint32_t)v[1] << 12 | (uint32_t)v[2] << 6 |
+                     (uint32_t)v[3];
+        s[o++] = (char)(x >> 16);
+        if (s[i + 2] != '=')
+            s[o++] = (char)(x >> 8 & 0xff);
+        if (s[i + 3] != '=')
+            s[o++] = (char)(x & 0xff);
+    }
+    return (ssize_t)o;
 }
 
 static json_t *opt_int(bool has, long long v)
@@ -377,6 +448,11 @@ int mi_config_from_json(const char *text, mi_config *c, mi_error *err)
             c->processes = n == 0 ? MI_UNLIMITED : n;
         } else if (!strcmp(k, "file_size_limit")) {
             rc = get_size(v, p, &fsize, err);
+        } else if (!strcmp(k, "cgroups")) {
+            /* As the CLI's --cg (default false); the flag, applied first, wins over false. */
+            bool cg = false;
+            rc = get_bool(v, p, &cg, err);
+            c->cg = c->cg || cg;
         } else if (!strcmp(k, "enable_network")) {
             rc = get_bool(v, p, &c->share_net, err);
         } else if (!strcmp(k, "environment")) {
@@ -435,6 +511,7 @@ char *mi_config_to_json(const mi_config *c, mi_error *err)
         &ok);
     put(o, "file_size_limit", size_bytes(c->fsize_kib), &ok);
     put(o, "enable_network", json_boolean(c->share_net), &ok);
+    put(o, "cgroups", json_boolean(c->cg), &ok);
     json_t *env = json_array();
     for (size_t i = 0; env && i < c->n_env; i++) {
         /* The effective environment: inherited variables with their current value, removed
@@ -465,21 +542,52 @@ char *mi_config_to_json(const mi_config *c, mi_error *err)
 
 static json_t *result_object(const mi_result *r);
 
-char *mi_result_to_json(const mi_result *r, mi_error *err)
+/* The document: the outputs streamed first (write_output), then the rest of the object as
+ * jansson dumps it, without its opening brace. */
+static int write_result(const mi_result *r, FILE *f, mi_error *err)
 {
-    return dump(result_object(r), err);
+    json_t *o = result_object(r);
+    char *rest = o ? json_dumps(o, JSON_COMPACT | JSON_ENSURE_ASCII) : NULL;
+    json_decref(o);
+    if (!rest)
+        return mi_fail(err, MI_ERR_IO, ENOMEM, "Cannot build JSON: out of memory");
+    int rc = fputc('{', f) == EOF ||
+                     write_output(f, "stdout", r->stdout_data, r->stdout_len) < 0 ||
+                     write_output(f, "stderr", r->stderr_data, r->stderr_len) < 0 ||
+                     fputs(rest + 1, f) < 0
+                 ? -1 : 0;
+    free(rest);
+    if (rc < 0)
+        return mi_fail_errno(err, MI_ERR_IO, errno ? errno : EIO, "Cannot write the JSON result");
+    return 0;
 }
 
-/* Streams the document: no second in-memory copy of up to two output caps of text. */
+char *mi_result_to_json(const mi_result *r, mi_error *err)
+{
+    char *buf = NULL;
+    size_t len = 0;
+    FILE *f = open_memstream(&buf, &len);
+    if (!f) {
+        mi_fail(err, MI_ERR_IO, ENOMEM, "Cannot build JSON: out of memory");
+        return NULL;
+    }
+    int rc = write_result(r, f, err);
+    if (fclose(f) != 0 && rc == 0)
+        rc = mi_fail(err, MI_ERR_IO, ENOMEM, "Cannot build JSON: out of memory");
+    if (rc < 0) {
+        free(buf);
+        return NULL;
+    }
+    return buf;
+}
+
+/* Streams the document: no in-memory copy of up to two output caps of text. */
 int mi_result_write_json(const mi_result *r, void *fp, mi_error *err)
 {
     FILE *f = fp;
-    json_t *o = result_object(r);
-    if (!o)
-        return mi_fail(err, MI_ERR_IO, ENOMEM, "Cannot build JSON: out of memory");
-    int rc = json_dumpf(o, f, JSON_COMPACT | JSON_ENSURE_ASCII);
-    json_decref(o);
-    if (rc < 0 || fputc('\n', f) == EOF || fflush(f) == EOF)
+    if (write_result(r, f, err) < 0)
+        return -1;
+    if (fputc('\n', f) == EOF || fflush(f) == EOF)
         return mi_fail_errno(err, MI_ERR_IO, errno, "Cannot write the JSON result");
     return 0;
 }
@@ -496,14 +604,15 @@ static json_t *result_object(const mi_result *r)
     }
     put(o, "exit_code", opt_int(r->has_exit_code, r->exit_code), &ok);
     put(o, "status", json_string(mi_status_name(r->status)), &ok);
-    put(o, "stdout", bytes_string(r->stdout_data, r->stdout_len), &ok);
-    put(o, "stderr", bytes_string(r->stderr_data, r->stderr_len), &ok);
     put(o, "cpu_time", json_real(r->cpu_time), &ok);
     put(o, "wall_time", json_real(r->wall_time), &ok);
     put(o, "memory_peak", json_integer((json_int_t)r->memory_peak), &ok);
     put(o, "signal", opt_int(r->has_signal, r->signal), &ok);
     put(o, "success", json_boolean(r->success), &ok);
     put(o, "error_message", opt_str(r->error_message), &ok);
+    /* Limits asked for but not (wholly) enforced: never silent. */
+    put(o, "warnings", r->mem_unbounded ? json_pack("[s]", MI_WARN_MEM_UNBOUNDED) : json_array(),
+        &ok);
 
     put(u, "cpu_time", json_real(r->usage.cpu_time), &ok);
     put(u, "wall_time", json_real(r->usage.wall_time), &ok);
@@ -523,6 +632,7 @@ static json_t *result_object(const mi_result *r)
     put(iso, "cg", json_boolean(r->cg_enabled), &ok);
     put(iso, "cg-mem", json_integer((json_int_t)r->cg_mem_kib), &ok);
     put(iso, "cg-oom-killed", json_boolean(r->cg_oom_killed), &ok);
+    put(iso, "mem-unbounded", json_boolean(r->mem_unbounded), &ok);
     put(iso, "timed-out", json_boolean(r->timed_out_by_timer), &ok);
     put(iso, "wall-timeout", json_boolean(r->wall_timeout), &ok);
     put(iso, "interrupted", json_boolean(r->interrupted), &ok);
@@ -664,27 +774,43 @@ int mi_result_from_json(const char *text, mi_result *r, mi_error *err)
         {"cg", F_BOOL, &r->cg_enabled, NULL},
         {"cg-mem", F_U64, &r->cg_mem_kib, NULL},
         {"cg-oom-killed", F_BOOL, &r->cg_oom_killed, NULL},
+        {"mem-unbounded", F_BOOL, &r->mem_unbounded, NULL},
         {"timed-out", F_BOOL, &r->timed_out_by_timer, NULL},
         {"wall-timeout", F_BOOL, &r->wall_timeout, NULL},
         {"interrupted", F_BOOL, &r->interrupted, NULL},
         {"interrupt-signal", F_INT, &r->interrupt_signal, NULL},
         {"undecidable", F_IGNORE, NULL, NULL}, /* derived from "cg" */
     };
+    char enc[2][16] = {"utf-8", "utf-8"};
     const struct field top[] = {
         {"exit_code", F_OPT_INT, &r->exit_code, &r->has_exit_code},
         {"status", F_STATUS, &r->status, NULL},
         {"stdout", F_BYTES, &r->stdout_data, &r->stdout_len},
         {"stderr", F_BYTES, &r->stderr_data, &r->stderr_len},
+        {"stdout_encoding", F_CHARS, enc[0], (void *)sizeof enc[0]},
+        {"stderr_encoding", F_CHARS, enc[1], (void *)sizeof enc[1]},
         {"cpu_time", F_DOUBLE, &r->cpu_time, NULL},
         {"wall_time", F_DOUBLE, &r->wall_time, NULL},
         {"memory_peak", F_U64, &r->memory_peak, NULL},
         {"signal", F_OPT_INT, &r->signal, &r->has_signal},
         {"success", F_BOOL, &r->success, NULL},
         {"error_message", F_OPT_STR, &r->error_message, NULL},
+        {"warnings", F_IGNORE, NULL, NULL}, /* derived from isolate.mem-unbounded */
         {"resource_usage", F_OBJ, (void *)usage, (void *)N(usage)},
         {"isolate", F_OBJ, (void *)iso, (void *)N(iso)},
     };
     int rc = read_fields(root, "$", top, N(top), err);
     json_decref(root);
+    char **data[2] = {&r->stdout_data, &r->stderr_data};
+    size_t *len[2] = {&r->stdout_len, &r->stderr_len};
+    for (int i = 0; rc == 0 && i < 2; i++) {
+        if (!strcmp(enc[i], "utf-8"))
+            continue;
+        ssize_t n = strcmp(enc[i], "base64") || !*data[i] ? -1 : base64_decode(*data[i], *len[i]);
+        if (n < 0)
+            rc = bad(err, i ? "$.stderr" : "$.stdout", "bad encoding '%s' or base64 data", enc[i]);
+        else
+            (*data[i])[*len[i] = (size_t)n] = 0;
+    }
     return rc;
 }

@@ -58,6 +58,7 @@ static void iso(mi_result *r, const char *st, const char *fmt, ...)
 int mi_verdict_decide(const mi_config *c, const mi_evidence *ev, mi_result *r)
 {
     r->cpu_time = r->usage.cpu_time = ev->cpu;
+    r->mem_unbounded = !c->cg && c->mem_kib != MI_UNLIMITED;
     r->wall_time = r->usage.wall_time = ev->wall;
     bool exited = ev->have_status && WIFEXITED(ev->wstatus);
     bool signaled = ev->have_status && WIFSIGNALED(ev->wstatus);
@@ -140,7 +141,9 @@ int mi_verdict_decide(const mi_config *c, const mi_evidence *ev, mi_result *r)
         snprintf(buf, sizeof buf, "output limit exceeded: captured stdout or stderr passed "
                  "%llu bytes", (unsigned long long)c->output_limit);
         why = buf;
-    } else if (sig == SIGXFSZ) {
+    } else if (sig == SIGXFSZ && c->fsize_kib != MI_UNLIMITED) {
+        /* Only a limit that was set makes FileSizeLimit: a program that raises SIGXFSZ itself
+         * (no -f, no output cap) is just Signaled. */
         r->status = MI_STATUS_FILE_SIZE_LIMIT;
         why = "file size limit exceeded (SIGXFSZ)";
     } else if (ev->cg && ev->pids_hits > 0 && (signaled || (exited && r->exit_code != 0))) {

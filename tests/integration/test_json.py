@@ -1,5 +1,6 @@
 """JSON in and out: --json results, output capture and its cap, --config / --dump-config with
 the seed's IsolateConfig fields, chroot_dir, uid/gid, enable_network, environment."""
+import base64
 import json
 import os
 import shutil
@@ -42,11 +43,18 @@ def test_json_result_fields_and_units():
 
 def test_json_capture_is_bytes_safe_and_redirects_win():
     with Box() as b:
-        r = b.run("/bin/sh", "-c", r"printf 'a\377b\000c\342\202\254'; printf err >&2",
+        r = b.run("/bin/sh", "-c", r"printf 'a\377b\000c\342\202\254'; printf 'e\342\202\254' >&2",
                   opts=["--json"])
         j = last_json(r.stdout)
-        # Invalid UTF-8 becomes U+FFFD, NUL and valid sequences are kept.
-        assert j["stdout"] == "a\ufffdb\x00c\u20ac" and j["stderr"] == "err", j
+        # Output that is not UTF-8 is base64, exactly the bytes; text stays text (NUL kept).
+        assert j["stdout_encoding"] == "base64" and j["stderr_encoding"] == "utf-8", j
+        assert base64.b64decode(j["stdout"]) == b"a\377b\000c\342\202\254", j
+        assert j["stderr"] == "e\u20ac", j
+        cmd = r"printf 'q\"\\\000\n'"
+        want = subprocess.run(["/bin/sh", "-c", cmd], capture_output=True).stdout
+        r = b.run("/bin/sh", "-c", cmd, opts=["--json"])
+        j = last_json(r.stdout)
+        assert j["stdout"].encode() == want and j["stdout_encoding"] == "utf-8", (j, want)
         r = b.run("cwd", opts=["--json", "-o", "out.txt"], input="zz")
         j = last_json(r.stdout)
         assert j["stdout"] == "" and j["stderr"] == "to-stderr\n", j
@@ -95,6 +103,26 @@ def test_json_flood_1gib_is_capped_with_bounded_keeper_memory():
             # Keeper: the captured stream plus one JSON copy of it, never the 1 GiB.
             # (The sanitizer runtime's shadow and quarantine add ~50 MiB to a keeper.)
             assert rss < (128 if harness.SANITIZED else 64) * 1024, "keeper max RSS %d KiB" % rss
+
+
+def test_json_binary_flood_keeper_memory_about_the_cap():
+    """Issue 11 item 11: binary output at the default 16 MiB cap took 145 MiB of keeper RSS and
+    201 MB of JSON (escaped byte by byte).  Now: base64, streamed; the keeper holds the cap."""
+    for cap_mib in (16, 64):
+        with Box() as b:
+            b.put("adv_r_binary_flood", src=payload("adv_r_binary_flood"))
+            argv = [harness.BIN, "-b", str(b.id), "--json", "--output-limit=%d" % (cap_mib << 10),
+                    "-t", "10", "-w", "30", "--run", "--", "./adv_r_binary_flood", "1024"]
+            rc, out, err, rss, secs = run_measured(argv, b.env(), 90)
+            j = last_json(out.decode())
+            assert j["status"] == "FileSizeLimit" and rc == 1, (j["status"], err[-500:])
+            assert j["stdout_encoding"] == "base64", j["stdout_encoding"]
+            data = base64.b64decode(j["stdout"])
+            assert len(data) == cap_mib << 20 and data[:3] == b"\x80\x81\x82", len(data)
+            assert len(out) < (cap_mib << 20) * 4 // 3 + 4096, len(out)
+            slack = 64 if harness.SANITIZED else 24  # MiB: the runtime, libraries, stdio
+            assert rss < (cap_mib + slack) * 1024, "keeper max RSS %d KiB at a %d MiB cap" % (
+                rss, cap_mib)
 
 
 def test_json_background_child_holding_stdout_does_not_block():
@@ -248,6 +276,17 @@ def test_library_json_api_via_ctypes():
         assert j["status"] == "Success" and j["stdout"] == "hi\n", j
         j = run({"instance_id": str(b.id)}, "/bin/sh", "-c", "exit 4")
         assert j["status"] == "RuntimeError" and j["exit_code"] == 4, j
+        # "cgroups": the box's cgroup limits and evidence (issue 11 item 1): memory_limit is
+        # the whole box's, an OOM kill is MemoryLimit; without it RLIMIT_AS (sh fails: RE).
+        hog = ["/bin/sh", "-c", "x=$(head -c 200000000 /dev/zero | tr '\\0' a); echo ${#x}"]
+        if os.path.isdir("/sys/fs/cgroup"):
+            j = run({"instance_id": str(b.id), "cgroups": True, "memory_limit": 64 << 20,
+                     "process_limit": 8}, *hog)
+            assert j["status"] == "MemoryLimit" and j["isolate"]["cg"] is True, j
+            assert j["warnings"] == [], j
+        j = run({"instance_id": str(b.id), "memory_limit": 64 << 20, "process_limit": 8}, *hog)
+        assert j["status"] != "Success" and j["isolate"]["cg"] is False, j
+        assert j["isolate"]["mem-unbounded"] is True and j["warnings"], j
         j = run({"bogus": 1}, "/bin/true")
         assert j["status"] == "InternalError" and "$.bogus" in j["error_message"], j
         assert not os.path.exists(b.dir), "mi_run_once must clean the box up"
