@@ -142,8 +142,9 @@ def test_cg_time_counts_threads_and_children():
 
 
 def test_cg_timing_flags():
-    """--cg-timing (isolate 1.x) is the default; --no-cg-timing times only the program's own
-    processes (rusage): a forked child that is never reaped then does not count."""
+    """--cg-timing (isolate 1.x) is the default; --no-cg-timing times from the processes' own
+    accounting instead of the cgroup's counter -- and, as without --cg (issue 11 item 1), a
+    forked child that is never reaped counts all the same: CPU time cannot hide in it."""
     with cg_box() as b:
         r = b.run("cg_orphan_burn", "1500", opts=["--cg-timing", "-p10", "-t", "10", "-w", "30"])
         assert r.rc == 0, r
@@ -152,9 +153,7 @@ def test_cg_timing_flags():
         r2 = b.run("cg_orphan_burn", "1500", opts=["--no-cg-timing", "-p10", "-t", "10",
                                                    "-w", "30"])
         assert r2.rc == 0 and r2.wall() >= 1.4, r2
-        # The program itself only sleeps (a loaded emulated VM charges it some startup time).
-        assert r2.time() < min(0.5, r.time() / 2), \
-            "--no-cg-timing counted the orphan: %r (with --cg-timing: %r)" % (r2, r)
+        assert r2.time() >= 0.2, "--no-cg-timing hid the orphan's CPU: %r" % r2
         assert_box_empty(b)
     # Judge0 sends --cg-timing; it is accepted without --cg too (and changes nothing there).
     with Box() as b:

@@ -1,4 +1,4 @@
-/* sc_fork_violation: fork; the child calls ptrace(PTRACE_TRACEME) through syscall(2); the parent
+/* sc_fork_violation: fork; the child calls ptrace(PTRACE_ATTACH, 1) (the box's init) through syscall(2); the parent
  * waits.  The filter is inherited across fork, and a forbidden call by any process of the box
  * stops the whole box.  Expected (run with -p 2 or more): SecurityViolation naming ptrace (101). */
 #include <stdio.h>
@@ -14,7 +14,7 @@ int main(void)
         return 1;
     }
     if (p == 0) {
-        syscall(SYS_ptrace, 0L, 0L, 0L, 0L);
+        syscall(SYS_ptrace, 16L /* PTRACE_ATTACH */, 1L, 0L, 0L);
         _exit(0);
     }
     waitpid(p, NULL, 0);

@@ -79,13 +79,26 @@ static void test_result_round_trip(void)
           back.error_message == NULL && back.success);
     free(j);
 
-    /* Arbitrary bytes: invalid UTF-8 becomes U+FFFD, NUL survives */
+    /* Arbitrary bytes: not UTF-8, so base64, and back exactly (NUL included) */
     static const char raw[] = "a\xff" "b\0c\xed\xa0\x80" "d\xc0\xaf";
     r.stdout_data = malloc(sizeof raw);
     memcpy(r.stdout_data, raw, sizeof raw);
     r.stdout_len = sizeof raw - 1;
     j = mi_result_to_json(&r, &err);
-    CHECK(j && strstr(j, "\"stdout\":\"a\\uFFFDb\\u0000c\\uFFFD\\uFFFD\\uFFFDd\\uFFFD\\uFFFD\""));
+    CHECK(j && strstr(j, "\"stdout\":\"Yf9iAGPtoIBkwK8=\",\"stdout_encoding\":\"base64\"") &&
+          strstr(j, "\"stderr_encoding\":\"utf-8\""));
+    CHECK(j && mi_result_from_json(j, &back, &err) == 0 && back.stdout_len == sizeof raw - 1 &&
+          !memcmp(back.stdout_data, raw, sizeof raw - 1));
+    free(j);
+    mi_result_free(&back);
+    /* Text stays text, escaped where JSON needs it */
+    free(r.stdout_data);
+    r.stdout_data = strdup("q\"\\\n\xe2\x82\xac");
+    r.stdout_len = strlen(r.stdout_data);
+    j = mi_result_to_json(&r, &err);
+    CHECK(j && strstr(j, "\"stdout\":\"q\\\"\\\\\\u000a\xe2\x82\xac\",\"stdout_encoding\":\"utf-8\""));
+    CHECK(mi_result_from_json("{\"stdout\":\"!!\",\"stdout_encoding\":\"base64\"}", &back, &err) < 0 &&
+          strstr(err.msg, "$.stdout: bad encoding"));
     free(j);
     mi_result_free(&r);
     mi_result_free(&back);
