@@ -1,0 +1,35 @@
+/* -parallelism slots with a bounded queue (go-judge: 512 waiting, then "worker queue is full"),
+ * and the server's own range of box ids, one box per command. */
+#ifndef MI_SERVER_POOL_H
+#define MI_SERVER_POOL_H
+
+#include <pthread.h>
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#define GJ_QUEUE_MAX 512
+
+typedef struct gj_pool {
+    pthread_mutex_t mu;
+    pthread_cond_t cv;
+    unsigned slots_free, waiting;
+    uint32_t *ids;   /* free box ids (a stack) */
+    size_t n_ids, total_ids;
+    bool closing;
+} gj_pool;
+
+/* The callback says whether the waiter should give up (client gone, server stopping). */
+typedef bool (*gj_give_up)(void *arg);
+
+int gj_pool_init(gj_pool *p, unsigned slots, uint32_t first_id, uint32_t count);
+void gj_pool_destroy(gj_pool *p);
+/* 0 when a slot is ours, -1 when the queue is full, -2 when given up. */
+int gj_pool_enter(gj_pool *p, gj_give_up cb, void *arg);
+void gj_pool_leave(gj_pool *p);
+/* n box ids into ids: 0, -1 when n exceeds the whole range, -2 when given up. */
+int gj_pool_take(gj_pool *p, size_t n, uint32_t *ids, gj_give_up cb, void *arg);
+void gj_pool_give(gj_pool *p, size_t n, const uint32_t *ids);
+void gj_pool_close(gj_pool *p); /* wake every waiter: they give up */
+
+#endif

@@ -1,0 +1,30 @@
+/* One command in its own worker process (forked by runner.c): reset the box, copyIn, one
+ * mi_box_run, copyOut and collectors, the go-judge Result as JSON on result_fd.  A process of its
+ * own because the run path clones (init, program) and is written for a single-threaded caller,
+ * and because a worker that dies takes nothing of the server with it. */
+#ifndef MI_SERVER_WORKER_H
+#define MI_SERVER_WORKER_H
+
+#include "request.h"
+#include "server.h"
+
+/* What runner.c prepared for one command, every descriptor already open. */
+typedef struct gj_cmd_fds {
+    int *fd_map;        /* program descriptor i <- fd_map[i] (-1: /dev/null for 0-2, closed above) */
+    size_t n_fd_map;
+    int *collect;       /* per files[] index: memfd holding a collector's output, else -1 */
+    int *collect_pipe;  /* per files[] index: read end of a pipe:true collector, else -1 */
+    int *copy_in_fd;    /* per copyIn entry: src/fileId content (a sealed memfd), else -1 */
+    int *copy_in_errno; /* per copyIn entry: why a src could not be opened (File Error) */
+} gj_cmd_fds;
+
+/* In the worker process; never returns. */
+__attribute__((noreturn)) void gj_worker_main(const gj_server *s, const gj_cmd *cmd,
+                                              const gj_cmd_fds *fds, uint32_t box_id,
+                                              int cancel_fd, int result_fd);
+
+/* Resets box_id to an empty box with fresh /w and /tmp tmpfs (also used at start and exit to
+ * clean).  0 or -1 with err. */
+int gj_box_reset(const gj_server *s, uint32_t box_id, bool keep, char *err, size_t errlen);
+
+#endif

@@ -1,0 +1,414 @@
+"""mini-isolate serve: go-judge's HTTP API against the real server, real boxes (docs/server.md)."""
+import json
+import os
+import re
+import socket
+import threading
+import time
+
+import harness
+from gjserver import Server, cmd, sh
+
+S = 1_000_000_000  # ns
+
+
+def test_server_version_and_config():
+    with Server() as s:
+        st, data = s.get("/version")
+        assert st == 200 and s.last_headers["Content-Type"].startswith("application/json"), st
+        v = json.loads(data)
+        # hydrojudge: buildVersion.split('v')[1] must be semver >= 1.8.6; copyOutOptional true
+        ver = tuple(int(x) for x in v["buildVersion"].split("v")[1].split("."))
+        assert ver >= (1, 8, 6), v
+        assert v["copyOutOptional"] is True and v["fixSymlinkEscape"] is True, v
+        assert v["miniIsolateVersion"], v
+        st, data = s.get("/config")
+        c = json.loads(data)
+        assert c["runnerConfig"]["cgroupType"] in (1, 2), c
+        assert "memory" in c["runnerConfig"]["cgroupControllers"], c
+        assert c["fixSymlinkEscape"] is True, c
+
+
+def test_server_accepted_collectors_and_stdin():
+    with Server() as s:
+        r = s.run([sh("cat; echo err >&2", stdin="in put\n")])
+        assert len(r) == 1, r
+        r = r[0]
+        assert r["status"] == "Accepted" and r["exitStatus"] == 0, r
+        assert r["files"] == {"stdout": "in put\n", "stderr": "err\n"}, r
+        assert r["miniIsolate"]["status"] == "Success", r
+        assert r["time"] > 0 and r["runTime"] > 0 and r["memory"] > 0, r
+        assert "fileIds" not in r and "fileError" not in r, r  # empty maps are omitted
+        # the box: cwd /w, PATH lookup, env as given only
+        r = s.run([cmd(["sh", "-c", "pwd; echo $HOME; env | sort | grep -v '^PWD=' | wc -l"])])[0]
+        assert r["status"] == "Accepted", r
+        out = r["files"]["stdout"].split("\n")
+        assert out[0] == "/w" and out[1] == "/w", r
+
+
+def test_server_statuses():
+    with Server("-src-prefix", harness.PAYLOADS) as s:
+        pay = lambda n: {"src": harness.payload(n)}
+        reqs = [
+            sh("exit 3"),
+            sh("kill -SEGV $$"),
+            sh("while :; do :; done", cpuLimit=300_000_000, clockLimit=5 * S),
+            sh("sleep 10", cpuLimit=1 * S, clockLimit=500_000_000),
+            cmd(["/w/touch", "200"], memoryLimit=32 << 20, copyIn={"touch": pay("cg_touch_mem")}),
+            sh("head -c 1000 /dev/zero", max_out=100),
+            sh("true", copyOut=["missing"]),
+            cmd(["no-such-program"], env=[]),
+            cmd(["/w/sc", "165"], copyIn={"sc": pay("sc_syscall")}),  # mount(2): policy kill
+        ]
+        res = s.run(reqs)
+        want = [("Nonzero Exit Status", 3), ("Signalled", 11), ("Time Limit Exceeded", 9),
+                ("Time Limit Exceeded", 9), ("Memory Limit Exceeded", 9),
+                ("Output Limit Exceeded", 0), ("File Error", 0), ("Internal Error", 0),
+                ("Signalled", 31)]
+        for r, (st, ex) in zip(res, want):
+            assert (r["status"], r["exitStatus"]) == (st, ex), (st, r)
+        assert res[3]["runTime"] >= 500_000_000 and res[3]["time"] < 1 * S, res[3]
+        assert res[4]["memory"] > 32 << 20 or res[4]["miniIsolate"]["status"] == "MemoryLimit", res[4]
+        assert {"name": "stdout", "type": "CollectSizeExceeded"} in res[5]["fileError"], res[5]
+        assert len(res[5]["files"]["stdout"]) == 100, res[5]
+        assert res[6]["fileError"][0]["type"] == "CopyOutOpen", res[6]
+        assert "PATH" in res[7]["error"], res[7]
+        assert res[8]["miniIsolate"]["status"] == "SecurityViolation", res[8]
+        statuses = {r["status"] for r in res}
+        assert statuses <= {"Accepted", "Memory Limit Exceeded", "Time Limit Exceeded",
+                            "Output Limit Exceeded", "File Error", "Nonzero Exit Status",
+                            "Signalled", "Internal Error"}, statuses
+
+
+def test_server_slow_exit0_is_tle_and_cpu_limit_zero():
+    with Server() as s:
+        r = s.run([sh("i=0; while [ $i -lt 300000 ]; do i=$((i+1)); done", cpuLimit=50_000_000,
+                      clockLimit=10 * S)])[0]
+        assert r["status"] == "Time Limit Exceeded", r
+        r = s.run([sh("true", cpuLimit=0, clockLimit=0)])[0]
+        assert r["status"] == "Time Limit Exceeded", r
+
+
+def test_server_copy_in_and_out():
+    with Server() as s:
+        r = s.run([sh("cat a/b/c.txt /tmp/t; ls -l link | cut -c1; cat link; echo new > out1;"
+                      " echo big > big; ln -s /etc/passwd evil; mkfifo fifo",
+                      copyIn={"a/b/c.txt": {"content": "nested\n"}, "/tmp/t": {"content": "tmp\n"},
+                              "link": {"symlink": "a/b/c.txt"}},
+                      copyOut=["out1", "opt?", "evil", "fifo"], copyOutMax=2,
+                      copyOutTruncate=True)])[0]
+        assert r["files"]["stdout"] == "nested\ntmp\nl\nnested\n", r
+        types = {e["name"]: e["type"] for e in r["fileError"]}
+        assert types == {"out1": "CopyOutSizeExceeded", "evil": "CopyOutNotRegularFile",
+                         "fifo": "CopyOutNotRegularFile"}, r
+        assert r["files"]["out1"] == "ne", r  # truncated, and still File Error
+        assert r["status"] == "File Error", r
+        assert "opt" not in r["files"] and "evil" not in r["files"], r
+        # optional present, mandatory fine
+        r = s.run([sh("echo x > o; mkdir -p d; echo y > /tmp/z", copyOut=["o?", "/tmp/z", "d"])])[0]
+        assert r["files"]["o"] == "x\n" and r["files"]["/tmp/z"] == "y\n", r
+        assert r["status"] == "File Error" and r["fileError"][0]["name"] == "d", r
+        # bad copyIn path: File Error, nothing runs
+        r = s.run([sh("echo ran", copyIn={"../x": {"content": "x"}})])[0]
+        assert r["status"] == "File Error" and r["fileError"][0]["type"] == "CopyInCreateFile", r
+        assert "stdout" not in r.get("files", {}), r
+
+
+def test_server_src_prefix():
+    d = os.path.join(harness.TMP, "mi-srv-src-%d" % os.getpid())
+    os.makedirs(d, exist_ok=True)
+    try:
+        with open(os.path.join(d, "in.txt"), "w") as f:
+            f.write("from host\n")
+        os.symlink("/etc/hostname", os.path.join(d, "escape"))
+        with Server("-src-prefix", d) as s:
+            c = sh("cat; cat f", copyIn={"f": {"src": os.path.join(d, "in.txt")}})
+            c["files"][0] = {"src": os.path.join(d, "in.txt")}
+            r = s.run([c])[0]
+            assert r["files"]["stdout"] == "from host\nfrom host\n", r
+            for bad in ("/etc/hostname", os.path.join(d, "escape"), d + "/../etc/hostname"):
+                c["files"][0] = {"src": bad}
+                st, data = s.request("POST", "/run", json.dumps({"cmd": [c]}))
+                assert st == 400 and b"src-prefix" in data, (bad, st, data)
+            # copyIn src missing: File Error CopyInOpenFile; stdin src missing: 500
+            c = sh("true", copyIn={"f": {"src": os.path.join(d, "nope")}})
+            r = s.run([c])[0]
+            assert r["status"] == "File Error" and r["fileError"][0]["type"] == "CopyInOpenFile", r
+            c = sh("true")
+            c["files"][0] = {"src": os.path.join(d, "nope")}
+            s.run([c], expect=500)
+    finally:
+        for n in ("in.txt", "escape"):
+            try:
+                os.unlink(os.path.join(d, n))
+            except OSError:
+                pass
+        os.rmdir(d)
+
+
+def multipart(name, data):
+    b = "----mi%d" % os.getpid()
+    body = ("--%s\r\nContent-Disposition: form-data; name=\"file\"; filename=\"%s\"\r\n"
+            "Content-Type: application/octet-stream\r\n\r\n" % (b, name)).encode() + data + \
+        ("\r\n--%s--\r\n" % b).encode()
+    return body, {"Content-Type": "multipart/form-data; boundary=" + b}
+
+
+def test_server_file_store_round_trip():
+    with Server() as s:
+        payload = bytes(range(256)) * 300
+        body, hdr = multipart("data.bin", payload)
+        st, data = s.request("POST", "/file", body, hdr)
+        assert st == 200, (st, data)
+        fid = json.loads(data)
+        assert re.fullmatch(r"[A-Z2-7]{8}", fid), fid
+        st, data = s.get("/file")
+        assert st == 200 and json.loads(data) == {fid: "data.bin"}, data
+        st, data = s.get("/file/" + fid)
+        assert st == 200 and data == payload, st
+        assert 'filename="data.bin"' in s.last_headers["Content-Disposition"], s.last_headers
+        r = s.run([sh("md5sum < f | cut -d' ' -f1", copyIn={"f": {"fileId": fid}})])[0]
+        import hashlib
+        assert r["files"]["stdout"].strip() == hashlib.md5(payload).hexdigest(), r
+        st, _ = s.request("DELETE", "/file/" + fid)
+        assert st == 200
+        assert s.request("DELETE", "/file/" + fid)[0] == 404
+        assert s.get("/file/" + fid)[0] == 404
+        assert s.get("/file/../../etc/passwd")[0] == 404
+        # an unknown fileId fails the whole request with 500
+        s.run([sh("true", copyIn={"f": {"fileId": "AAAAAAAA"}})], expect=500)
+
+
+def test_server_compile_then_run_cached():
+    with Server() as s:
+        src = '#include <stdio.h>\nint main(void){int a,b;scanf("%d %d",&a,&b);printf("%d\\n",a+b);}\n'
+        r = s.run([cmd(["/usr/bin/gcc", "-O2", "-o", "foo", "foo.c"], cpuLimit=20 * S,
+                       clockLimit=60 * S, memoryLimit=512 << 20,
+                       copyIn={"foo.c": {"content": src}}, copyOutCached=["foo"])])[0]
+        assert r["status"] == "Accepted", r
+        fid = r["fileIds"]["foo"]
+        r = s.run([cmd(["/w/foo"], stdin="2 40\n", copyIn={"foo": {"fileId": fid}},
+                       copyOutCached=["stdout"])])[0]
+        assert r["status"] == "Accepted", r
+        assert "stdout" not in r["files"] and "stdout" in r["fileIds"], r
+        st, data = s.get("/file/" + r["fileIds"]["stdout"])
+        assert data == b"42\n", data
+        for i in (fid, r["fileIds"]["stdout"]):
+            assert s.request("DELETE", "/file/" + i)[0] == 200
+
+
+INTERACTOR = ("read a; echo $((a*2)); read b; echo \"got $b\" >&2; "
+              "[ \"$b\" = \"$((a*2+1))\" ] && echo ok >&2")
+USER = "echo 20; read x; echo $((x+1))"
+
+
+def interactive(s, proxy):
+    user = sh(USER)
+    inter = sh(INTERACTOR)
+    user["files"] = [None, None, {"name": "stderr", "max": 4096}]
+    inter["files"] = [None, None, {"name": "stderr", "max": 4096}]
+    pipes = [{"in": {"index": 0, "fd": 1}, "out": {"index": 1, "fd": 0}},
+             {"in": {"index": 1, "fd": 1}, "out": {"index": 0, "fd": 0}}]
+    if proxy:
+        pipes[0].update(proxy=True, name="userToInteractor", max=1024)
+        pipes[1].update(proxy=True, name="interactorToUser", max=1024)
+    return s.run([user, inter], pipes)
+
+
+def test_server_interactive_direct_and_proxy():
+    with Server() as s:
+        for proxy in (False, True):
+            u, i = interactive(s, proxy)
+            assert u["status"] == "Accepted" and i["status"] == "Accepted", (u, i)
+            assert i["files"]["stderr"] == "got 41\nok\n", i
+            if proxy:
+                assert u["files"]["userToInteractor"] == "20\n41\n", u
+                assert i["files"]["interactorToUser"] == "40\n", i
+        # a proxy lets the writer finish when the reader is gone; a direct pipe gives SIGPIPE
+        for proxy in (False, True):
+            w = sh("sleep 0.3; yes | head -c 1000000; echo done >&2")
+            w["files"] = [{"content": ""}, None, {"name": "stderr", "max": 100}]
+            rd = sh("true")
+            rd["files"] = [None, {"name": "stdout", "max": 10}, {"name": "stderr", "max": 10}]
+            p = {"in": {"index": 0, "fd": 1}, "out": {"index": 1, "fd": 0}}
+            if proxy:
+                p["proxy"] = True
+            res = s.run([w, rd], [p])
+            assert res[1]["status"] == "Accepted", res
+            if proxy:
+                assert res[0]["files"]["stderr"] == "done\n", res
+
+
+def test_server_communication_proc_self_fd():
+    with Server() as s:
+        mgr = sh("echo 5 > /proc/self/fd/3; read r < /proc/self/fd/4; echo \"manager got $r\"")
+        sol = sh("read n; echo $((n*n))")
+        sol["files"] = [None, None, {"name": "stderr", "max": 100}]
+        pipes = [{"in": {"index": 0, "fd": 3}, "out": {"index": 1, "fd": 0}},
+                 {"in": {"index": 1, "fd": 1}, "out": {"index": 0, "fd": 4}}]
+        m, u = s.run([mgr, sol], pipes)
+        assert m["status"] == "Accepted" and u["status"] == "Accepted", (m, u)
+        assert m["files"]["stdout"] == "manager got 25\n", m
+
+
+def test_server_bad_pipe_mappings_are_500():
+    with Server() as s:
+        a, b = sh("true"), sh("true")
+        s.run([a, b], [{"in": {"index": 0, "fd": 1}, "out": {"index": 1, "fd": 0}}], expect=500)
+        s.run([a, b], [{"in": {"index": 0, "fd": 5}, "out": {"index": 7, "fd": 0}}], expect=500)
+        a["files"][0] = None
+        s.run([a], expect=500)  # null not filled
+
+
+def test_server_bad_input():
+    with Server() as s:
+        def bad(body, needle, code=400):
+            st, data = s.request("POST", "/run", body)
+            assert st == code, (body, st, data)
+            msg = json.loads(data)
+            assert isinstance(msg, str) and needle in msg, (body, msg)
+        good = sh("true")
+        bad("{", "invalid JSON")
+        bad("[]", "$: expected object")
+        bad('{"cmd": []}', "no cmd provided")
+        bad(json.dumps({"cmd": [dict(good, cpuLimit=-1)]}),
+            "$.cmd[0].cpuLimit: expected non-negative integer")
+        bad(json.dumps({"cmd": [dict(good, cpuLimit=1.5)]}), "$.cmd[0].cpuLimit")
+        bad(json.dumps({"cmd": [dict(good, cpuLimit="1")]}), "$.cmd[0].cpuLimit")
+        bad(json.dumps({"cmd": [dict(good, args="sh")]}), "$.cmd[0].args")
+        bad(json.dumps({"cmd": [dict(good, args=[])]}), "$.cmd[0].args")
+        bad(json.dumps({"cmd": [dict(good, files=[{"name": "stdout"}])]}), "$.cmd[0].files[0].max")
+        bad(json.dumps({"cmd": [dict(good, files=[{"symlink": "x"}])]}), "files[0].symlink")
+        bad(json.dumps({"cmd": [dict(good, files=[{"streamIn": True}])]}), "streamIn")
+        bad(json.dumps({"cmd": [dict(good, tty=True)]}), "$.cmd[0].tty: not implemented")
+        bad(json.dumps({"cmd": [dict(good, cpuRateLimit=500)]}), "cpuRateLimit")
+        bad(json.dumps({"cmd": [dict(good, copyIn={"x": 1})]}), "$.cmd[0].copyIn[\"x\"]")
+        bad(json.dumps({"cmd": [good], "pipeMapping": [{"in": {"index": 0}}]}), "$.pipeMapping[0].in")
+        # unknown fields are ignored, as go-judge's binding does
+        assert s.run([dict(good, copyOutDir="x", whatever=[1])], unknown=1)[0]["status"] == "Accepted"
+        # a body over the limit: 413
+        sk = socket.create_connection(("127.0.0.1", s.port))
+        sk.sendall(b"POST /run HTTP/1.1\r\nHost: x\r\nContent-Length: %d\r\n\r\n" % (65 << 20))
+        assert sk.recv(100).startswith(b"HTTP/1.1 413"), "413 expected"
+        sk.close()
+        # chunked (no length): refused once past the limit
+        c = s.conn()
+        c.putrequest("POST", "/run")
+        c.putheader("Transfer-Encoding", "chunked")
+        c.endheaders()
+        chunk = b" " * (1 << 20)
+        try:
+            for _ in range(66):
+                c.send(b"%x\r\n%s\r\n" % (len(chunk), chunk))
+            c.send(b"0\r\n\r\n")
+            assert c.getresponse().status == 413
+        except OSError:
+            pass  # the server may close the connection first
+        c.close()
+        assert s.request("GET", "/nope")[0] == 404
+        # the server survives all of it
+        assert s.run([good])[0]["status"] == "Accepted"
+
+
+def test_server_auth_token():
+    with Server("-auth-token", "s3cret", unix=True) as s:
+        assert s.get("/version")[0] == 200 and s.get("/config")[0] == 200
+        st, _ = s.request("POST", "/run", json.dumps({"cmd": [sh("true")]}))
+        assert st == 401, st
+        assert s.get("/file")[0] == 401
+        assert s.get("/file", headers={"Authorization": "Bearer wrong"})[0] == 401
+        r = s.run([sh("true")], headers={"Authorization": "Bearer s3cret"})
+        assert r[0]["status"] == "Accepted", r
+        assert oct(os.stat(s.unix).st_mode & 0o777) == "0o660"
+
+
+def test_server_concurrent_requests():
+    with Server("-parallelism", "3") as s:
+        out = [None] * 8
+
+        def one(i):
+            out[i] = s.run([sh("echo %d; sleep 0.2; cat /tmp/mine 2>/dev/null; echo %d > /tmp/mine" % (i, i))])[0]
+        th = [threading.Thread(target=one, args=(i,)) for i in range(8)]
+        for t in th:
+            t.start()
+        for t in th:
+            t.join()
+        for i, r in enumerate(out):
+            assert r["status"] == "Accepted" and r["files"]["stdout"] == "%d\n" % i, r
+
+
+def test_server_no_state_crosses_runs():
+    with Server(boxes=1) as s:  # one box: every run reuses it
+        r = s.run([sh("echo x > /w/left; echo y > /tmp/left; mkfifo /tmp/ff; "
+                      "(sleep 60 &) ; python3 -c 'import socket;s=socket.socket(socket.AF_UNIX);"
+                      "s.bind(\"/tmp/sock\")' ; ipcmk -Q >/dev/null 2>&1; echo done")])[0]
+        assert r["files"]["stdout"] == "done\n", r
+        r = s.run([sh("ls -A /w /tmp; ps -e -o comm= | grep -c sleep; ipcs -q | grep -c 0x")])[0]
+        out = r["files"]["stdout"]
+        assert "left" not in out and "sock" not in out and "ff" not in out, r
+        assert out.strip().endswith("0\n0") or out.strip().split("\n")[-2:] == ["0", "0"], r
+
+
+def test_server_client_disconnect_cancels_run():
+    with Server() as s:
+        c = s.conn()
+        body = json.dumps({"cmd": [sh("sleep 30", cpuLimit=60 * S, clockLimit=60 * S)]})
+        c.request("POST", "/run", body)
+        time.sleep(1.5)
+        assert any(harness.uid_processes(60000 + i) for i in range(s.ids[0], s.ids[1] + 1))
+        c.sock.shutdown(socket.SHUT_RDWR)
+        c.close()
+        deadline = time.monotonic() + 10
+        while time.monotonic() < deadline:
+            if not any(harness.uid_processes(60000 + i) for i in range(s.ids[0], s.ids[1] + 1)):
+                break
+            time.sleep(0.1)
+        else:
+            raise AssertionError("the run of a client that left still runs")
+        assert s.run([sh("true")])[0]["status"] == "Accepted"
+
+
+def test_server_sigterm_ends_running_requests():
+    s = Server()
+    with s:
+        res = {}
+
+        def long_run():
+            try:
+                st, data = s.request("POST", "/run", json.dumps(
+                    {"cmd": [sh("sleep 60", cpuLimit=90 * S, clockLimit=90 * S)]}))
+                res["r"] = (st, data)
+            except OSError as e:
+                res["r"] = e
+        t = threading.Thread(target=long_run)
+        t.start()
+        time.sleep(1.5)
+        t0 = time.monotonic()
+        assert s.stop() == 0, s.logtext()
+        assert time.monotonic() - t0 < 12, "shutdown took too long"
+        t.join(10)
+        assert s.leftovers() == [], s.leftovers()
+
+
+def test_server_kill9_then_restart_cleans():
+    s = Server()
+    tmp, ids = s.tmp, s.ids
+
+    def go():
+        try:
+            s.request("POST", "/run", json.dumps({"cmd": [sh("sleep 60", cpuLimit=90 * S,
+                                                              clockLimit=90 * S)]}))
+        except OSError:
+            pass
+    t = threading.Thread(target=go)
+    t.start()
+    time.sleep(1.5)
+    s.proc.kill()
+    s.proc.wait()
+    t.join(10)
+    time.sleep(0.5)
+    # the box processes died with the server (PDEATHSIG); the box directory may stay
+    assert not any(harness.uid_processes(60000 + i) for i in range(ids[0], ids[1] + 1))
+    s.log.close()
+    with Server(tmp=tmp, ids=ids) as s2:
+        assert s2.run([sh("true")])[0]["status"] == "Accepted"
