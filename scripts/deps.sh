@@ -2,7 +2,7 @@
 # Installs what building and testing Mini-Isolate needs on Debian 12 (run as root).
 # Skips apt entirely when everything is already there.
 set -eu
-PKGS="gcc libc6-dev meson ninja-build pkg-config libseccomp-dev libjansson-dev python3 iproute2 util-linux"
+PKGS="gcc libc6-dev meson ninja-build pkg-config libseccomp-dev libjansson-dev libmicrohttpd-dev clang python3 iproute2 util-linux"
 [ "${1:-}" = "--vm" ] && PKGS="$PKGS qemu-system-x86"
 missing=""
 for p in $PKGS; do

@@ -499,8 +499,46 @@ static void resolve_env(mi_config *c)
     c->full_env = false;
 }
 
+/* `mini-isolate serve [flags]`, or this binary under the name go-judge: the server, a program of
+ * its own (it links libmicrohttpd; the CLI stays static).  Root only: a setuid CLI must not start
+ * it for anyone else.  The build tree's copy next to this binary wins over the installed one. */
+static void exec_server(int argc, char **argv)
+{
+    const char *base = strrchr(argv[0], '/') ? strrchr(argv[0], '/') + 1 : argv[0];
+    bool as_gojudge = !strcmp(base, "go-judge");
+    if (!as_gojudge && (argc < 2 || strcmp(argv[1], "serve") != 0))
+        return;
+    if (getuid() != 0) {
+        fprintf(stderr, "%s: the server must be started by root\n", argv[0]);
+        exit(2);
+    }
+    char self[4096], path[4200];
+    ssize_t n = readlink("/proc/self/exe", self, sizeof self - 1);
+    const char *serve = MI_SERVE_PATH;
+    if (n > 0) {
+        self[n] = 0;
+        char *slash = strrchr(self, '/');
+        if (slash) {
+            *slash = 0;
+            snprintf(path, sizeof path, "%s/mini-isolate-serve", self);
+            if (access(path, X_OK) == 0)
+                serve = path;
+        }
+    }
+    char **args = calloc((size_t)argc + 1, sizeof *args);
+    if (!args)
+        exit(2);
+    args[0] = as_gojudge ? argv[0] : "mini-isolate serve";
+    for (int i = as_gojudge ? 1 : 2, k = 1; i < argc; i++)
+        args[k++] = argv[i];
+    execv(serve, args);
+    fprintf(stderr, "%s: cannot run the server %s: %s\n", argv[0], serve, strerror(errno));
+    exit(2);
+}
+
 int main(int argc, char **argv)
 {
+    exec_server(argc, argv);
     /* Static: reachable until exit() on every path (usage errors and die() exit directly). */
     static mi_config cfg;
     mi_error err;

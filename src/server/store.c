@@ -181,6 +181,13 @@ static ssize_t find(gj_store *s, const char *id)
     return -1;
 }
 
+static void drop(gj_store *s, size_t i)
+{
+    unlinkat(s->dirfd, s->e[i].id, 0);
+    free(s->e[i].name);
+    s->e[i] = s->e[--s->n];
+}
+
 int gj_store_open_file(gj_store *s, const char *id, char **name)
 {
     if (!gj_store_valid_id(id))
@@ -188,6 +195,10 @@ int gj_store_open_file(gj_store *s, const char *id, char **name)
     pthread_mutex_lock(&s->mu);
     int fd = -1;
     ssize_t i = find(s, id);
+    if (i >= 0 && s->e[i].expire && s->e[i].expire <= time(NULL)) {
+        drop(s, (size_t)i); /* expired: as if the sweep had run */
+        i = -1;
+    }
     if (i >= 0) {
         fd = openat(s->dirfd, id, O_RDONLY | O_NOFOLLOW | O_CLOEXEC);
         if (fd >= 0 && name && !(*name = strdup(s->e[i].name))) {
@@ -197,13 +208,6 @@ int gj_store_open_file(gj_store *s, const char *id, char **name)
     }
     pthread_mutex_unlock(&s->mu);
     return fd;
-}
-
-static void drop(gj_store *s, size_t i)
-{
-    unlinkat(s->dirfd, s->e[i].id, 0);
-    free(s->e[i].name);
-    s->e[i] = s->e[--s->n];
 }
 
 int gj_store_remove(gj_store *s, const char *id)

@@ -412,3 +412,45 @@ def test_server_kill9_then_restart_cleans():
     s.log.close()
     with Server(tmp=tmp, ids=ids) as s2:
         assert s2.run([sh("true")])[0]["status"] == "Accepted"
+
+
+def test_server_flags_names_and_env():
+    import subprocess
+    import tempfile
+    if not os.path.exists(os.path.join(harness.BUILD, "mini-isolate-serve")):
+        raise harness.Skip("server not built")
+    r = subprocess.run([harness.BIN, "serve", "--help"], capture_output=True, text=True)
+    assert r.returncode == 0, r
+    for f in ("-http-addr", "-parallelism", "-auth-token", "-dir", "-file-timeout", "-src-prefix",
+              "-net-share", "-tmp-fs-param", "-output-limit", "-copy-out-limit",
+              "-open-file-limit", "-extra-memory-limit", "-box-ids"):
+        assert f in r.stdout, (f, r.stdout)
+    for bad in (["-cpuset", "0"], ["--pre-fork=2"], ["-mount-conf", "x"]):
+        r = subprocess.run([harness.BIN, "serve"] + bad, capture_output=True, text=True)
+        assert r.returncode == 2 and "not implement" in r.stderr and bad[0].lstrip("-").split("=")[0] in r.stderr, r
+    r = subprocess.run([harness.BIN, "serve", "-no-such-flag"], capture_output=True, text=True)
+    assert r.returncode == 2 and "unknown flag" in r.stderr, r
+    # the binary under the name go-judge is the server
+    d = tempfile.mkdtemp(dir=harness.TMP)
+    try:
+        os.symlink(harness.BIN, os.path.join(d, "go-judge"))
+        r = subprocess.run([os.path.join(d, "go-judge"), "-version"], capture_output=True, text=True)
+        assert r.returncode == 0 and "go-judge API" in r.stdout, r
+    finally:
+        os.unlink(os.path.join(d, "go-judge"))
+        os.rmdir(d)
+    # ES_* variables, double-dash flags with '='
+    with Server("--parallelism=1", env={"ES_AUTH_TOKEN": "tok"}) as s:
+        assert s.request("POST", "/run", json.dumps({"cmd": [sh("true")]}))[0] == 401
+        assert s.run([sh("true")], headers={"Authorization": "Bearer tok"})[0]["status"] == "Accepted"
+
+
+def test_server_file_timeout_and_own_store():
+    with Server("-file-timeout", "1s") as s:
+        body, hdr = multipart("x.txt", b"hello")
+        st, data = s.request("POST", "/file", body, hdr)
+        fid = json.loads(data)
+        assert s.get("/file/" + fid)[0] == 200
+        time.sleep(2.1)  # expired (the sweep every 15 s also removes the file itself)
+        assert s.get("/file/" + fid)[0] == 404
+        assert json.loads(s.get("/file")[1]) == {}
