@@ -223,7 +223,10 @@ typedef struct mi_config {
     int verbose;
 
     /* Library-only knobs used by the CLI */
-    int signal_fd;           /* signalfd the run loop polls for interrupts, -1 = none */
+    int signal_fd;           /* polled by the run loop for interrupts, -1 = none: a signalfd,
+                                or any descriptor yielding struct signalfd_siginfo records (a
+                                pipe another thread writes SIGTERM records into cancels the run:
+                                the box is killed, the status is InternalError "interrupted") */
 
     /* Seed (IsolateConfig JSON) extensions; see docs/verdicts.md and json.c */
     char *instance_id;       /* label echoed in results; NULL = none */

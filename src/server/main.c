@@ -154,6 +154,7 @@ static int set_flag(const struct flag *f, const char *v, const char *origin)
         return -1;
     case K_STR:
     case K_IDS:
+        free(*(char **)f->dst);
         *(char **)f->dst = strdup(v);
         return 0;
     case K_BOOL:
@@ -368,6 +369,19 @@ static void shutdown_server(gj_http *h)
     gj_http_stop(h);
     clean_boxes(true);
     gj_store_close(srv.store);
+    gj_pool_destroy(&srv.pool);
+    mi_host_config_free(&srv.host);
+    gj_opts *o = &srv.o;
+    for (size_t i = 0; i < o->n_src_prefix; i++)
+        free(o->src_prefix[i]);
+    free(o->src_prefix);
+    free(o->http_addr);
+    free(o->tmp_fs_param);
+    free(o->auth_token);
+    free(o->dir);
+    free(o->config_path);
+    free(src_prefix_arg);
+    free(box_ids_arg);
 }
 
 int main(int argc, char **argv)

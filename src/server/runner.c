@@ -238,6 +238,22 @@ static int open_content(gj_server *s, const gj_file *f, int *err_no)
     return fd;
 }
 
+/* A pipe is root's and 0600: the program could use it but not reopen it through
+ * /proc/self/fd/N (/dev/stdin, communication problems), and two boxes' uids share it.  0666 on
+ * an anonymous pipe opens it to no one else: its only path is /proc/<pid>/fd of a holder, which
+ * takes ptrace rights over that holder. */
+static int open_pipe(int p[2])
+{
+    if (pipe2(p, O_CLOEXEC) < 0)
+        return -1;
+    if (fchmod(p[0], 0666) < 0) {
+        close(p[0]);
+        close(p[1]);
+        return -1;
+    }
+    return 0;
+}
+
 static int prepare_files(gj_server *s, const gj_cmd *c, size_t ci, gj_cmd_fds *f, char *err, size_t n)
 {
     for (size_t j = 0; j < c->n_files; j++) {
@@ -262,7 +278,7 @@ static int prepare_files(gj_server *s, const gj_cmd *c, size_t ci, gj_cmd_fds *f
             }
             if (x->pipe) {
                 int pp[2];
-                if (pipe2(pp, O_CLOEXEC) < 0) {
+                if (open_pipe(pp) < 0) {
                     e = errno;
                     break;
                 }
@@ -340,7 +356,7 @@ static int prepare_pipes(const gj_request *req, struct prep *pr, char *err, size
                                 x->fd, x->index), -1;
         }
         int a[2];
-        if (pipe2(a, O_CLOEXEC) < 0)
+        if (open_pipe(a) < 0)
             return snprintf(err, n, "pipe: %s", strerror(errno)), -1;
         pr->f[p->in.index].fd_map[p->in.fd] = a[1];
         if (!p->proxy) {
@@ -348,8 +364,9 @@ static int prepare_pipes(const gj_request *req, struct prep *pr, char *err, size
             continue;
         }
         int b[2];
-        if (pipe2(b, O_CLOEXEC) < 0) {
+        if (open_pipe(b) < 0) {
             close(a[0]);
+            close(a[1]);
             return snprintf(err, n, "pipe: %s", strerror(errno)), -1;
         }
         pr->f[p->out.index].fd_map[p->out.fd] = b[0];

@@ -61,9 +61,16 @@ static void unmount_box(const char *dir)
     }
 }
 
+/* The host configuration is the server's: only the rest is freed. */
+static void box_config_free(mi_config *c)
+{
+    memset(&c->host, 0, sizeof c->host);
+    mi_config_free(c);
+}
+
 int gj_box_reset(const gj_server *s, uint32_t box_id, bool keep, char *err, size_t errlen)
 {
-    mi_config c;
+    __attribute__((cleanup(box_config_free))) mi_config c;
     mi_error e;
     char dir[4096];
     box_config(s, box_id, &c);
@@ -631,15 +638,6 @@ __attribute__((noreturn)) void gj_worker_main(const gj_server *s, const gj_cmd *
     if (set_command(cmd, prog, &c) < 0) {
         snprintf(o.error, sizeof o.error, "Cannot build the command: out of memory or bad env");
         goto out;
-    }
-    /* A pipe is root's: the program could use it but not reopen it through /proc/self/fd/N
-     * (/dev/stdin, communication problems).  Each pipe is this run's alone. */
-    for (size_t i = 0; i < fds->n_fd_map; i++) {
-        struct stat st;
-        if (fds->fd_map[i] >= 0 && fstat(fds->fd_map[i], &st) == 0 && S_ISFIFO(st.st_mode) &&
-            fchown(fds->fd_map[i], (uid_t)(s->host.first_uid + box_id),
-                   (gid_t)(s->host.first_gid + box_id)) < 0)
-            continue;
     }
     c.fd_map = fds->fd_map;
     c.n_fd_map = fds->n_fd_map;
