@@ -103,6 +103,7 @@ typedef struct mi_result {
     int interrupt_signal;
     char isolate_status[3];  /* "", "RE", "SG", "TO", "XX" */
     char message[1200];      /* isolate's message text */
+    char warning[512];       /* a configured limit this run could not fully enforce ("": none) */
 } mi_result;
 
 void mi_result_init(mi_result *r);
@@ -110,15 +111,29 @@ void mi_result_free(mi_result *r);
 
 /* ---------------------------------------------------------------- configuration */
 
-/* Host configuration (isolate's config file keys). */
+/* Per-box CPU and memory-node sets (keys box<N>.cpus, box<N>.mems; cpuset list syntax). */
+typedef struct mi_box_cpuset {
+    uint32_t box_id;
+    char *cpus; /* NULL: not set */
+    char *mems;
+} mi_box_cpuset;
+
+/* Host configuration (isolate's config file keys; README "Configuration"). */
 typedef struct mi_host_config {
     char *box_root;    /* default /var/lib/mini-isolate */
     char *lock_root;   /* default /run/mini-isolate/locks */
-    char *cg_root;     /* "auto" (default) or a delegated cgroup v2 directory */
+    char *cg_root;     /* "auto" (default), "auto:FILE" (the path is FILE's first line), the
+                          cgroup filesystem root (isolate 1.x) or a delegated cgroup v2 directory */
+    char *cg_parent;   /* parent of the box groups, relative; NULL: "mini-isolate" under the
+                          cgroup root, none under a delegated cg_root */
     uint32_t first_uid;
     uint32_t first_gid;
     uint32_t num_boxes; /* up to 2^31-1 */
     uint32_t syscall_flags; /* key syscall_flags: MI_SYSCALLS_* bits, default MI_SYSCALLS_DEFAULT */
+    bool restricted_init;   /* only a root caller may --init */
+    char *subid_user;       /* first_uid/first_gid/num_boxes were taken from /etc/sub[ug]id */
+    mi_box_cpuset *cpusets;
+    size_t n_cpusets;
     char *path;         /* file it was loaded from, NULL for built-in defaults */
 } mi_host_config;
 
@@ -143,6 +158,9 @@ int mi_host_config_defaults(mi_host_config *h, mi_error *err);
 /* Load `path` over the defaults; errors name the file, line and key. */
 int mi_host_config_load(mi_host_config *h, const char *path, mi_error *err);
 void mi_host_config_free(mi_host_config *h);
+/* The box's CPU and memory-node lists (box<N>.cpus / .mems), NULL where not configured. */
+void mi_host_config_box_cpuset(const mi_host_config *h, uint32_t box_id, const char **cpus,
+                               const char **mems);
 
 /* Directory rule flags (isolate's -d options). */
 enum {

@@ -335,6 +335,24 @@ static int signal_setup(void)
     return signalfd(-1, &set, SFD_CLOEXEC | SFD_NONBLOCK);
 }
 
+/* --check-config -v -v: every key with the value in force, one "key=value" a line. */
+static void print_host_config(const mi_host_config *h)
+{
+    printf("config=%s\nbox_root=%s\nlock_root=%s\ncg_root=%s\ncg_parent=%s\n",
+           h->path ? h->path : "(built-in defaults)", h->box_root, h->lock_root, h->cg_root,
+           h->cg_parent ? h->cg_parent : "(default)");
+    if (h->subid_user)
+        printf("subid_user=%s\n", h->subid_user);
+    printf("first_uid=%u\nfirst_gid=%u\nnum_boxes=%u\nsyscall_flags=%u\nrestricted_init=%d\n",
+           h->first_uid, h->first_gid, h->num_boxes, h->syscall_flags, h->restricted_init);
+    for (size_t i = 0; i < h->n_cpusets; i++) {
+        if (h->cpusets[i].cpus)
+            printf("box%u.cpus=%s\n", h->cpusets[i].box_id, h->cpusets[i].cpus);
+        if (h->cpusets[i].mems)
+            printf("box%u.mems=%s\n", h->cpusets[i].box_id, h->cpusets[i].mems);
+    }
+}
+
 static void print_status(const mi_result *r)
 {
     if (silent)
@@ -810,18 +828,14 @@ int main(int argc, char **argv)
     }
     if (cmd == CMD_CHECK_CONFIG) {
         if (verbose >= 2)
-            printf("config=%s\nbox_root=%s\nlock_root=%s\ncg_root=%s\nfirst_uid=%u\n"
-                   "first_gid=%u\nnum_boxes=%u\n",
-                   cfg.host.path ? cfg.host.path : "(built-in defaults)", cfg.host.box_root,
-                   cfg.host.lock_root, cfg.host.cg_root, cfg.host.first_uid, cfg.host.first_gid,
-                   cfg.host.num_boxes);
+            print_host_config(&cfg.host);
         return 0;
     }
     if (cmd == CMD_CHECK_ENV)
         return mi_cg_check_environment(&cfg.host, stdout) == 0 ? 0 : 1;
     if (cmd == CMD_PRINT_CG_ROOT) {
         mi_cg_layout lay;
-        if (mi_cg_detect(cfg.host.cg_root, &lay, &err) < 0)
+        if (mi_cg_detect(&cfg.host, &lay, &err) < 0)
             die(err.msg);
         printf("%s\n", lay.version == MI_CG_V2 ? lay.v2_root : lay.v1_memory);
         return 0;
@@ -886,6 +900,8 @@ int main(int argc, char **argv)
             fprintf(stderr, "%s\n", err.msg);
         if (json_out && mi_result_write_json(&r, stdout, &err) < 0)
             fprintf(stderr, "%s\n", err.msg);
+        if (r.warning[0]) /* even with -s: a limit was not enforced as configured */
+            fprintf(stderr, "Warning: %s\n", r.warning);
         print_status(&r);
         if (verbose)
             fprintf(stderr, "Verdict: %s%s%s\n", mi_status_name(r.status),

@@ -117,6 +117,51 @@ int mi_cg_mkdir_open_at(int parent_fd, const char *name)
     return fd < 0 ? -errno : fd;
 }
 
+int mi_cg_mkdirs_open_at(int base_fd, const char *rel, int (*step)(int, int, void *), void *arg)
+{
+    int fd = dup(base_fd);
+    if (fd < 0)
+        return -errno;
+    fcntl(fd, F_SETFD, FD_CLOEXEC);
+    while (*rel) {
+        char name[256];
+        size_t n = strcspn(rel, "/");
+        if (n == 0 || n >= sizeof name) {
+            close(fd);
+            return -EINVAL;
+        }
+        memcpy(name, rel, n);
+        name[n] = 0;
+        rel += n + (rel[n] == '/');
+        int next = mi_cg_mkdir_open_at(fd, name);
+        int rc = next < 0 ? next : step ? step(fd, next, arg) : 0;
+        close(fd);
+        if (rc < 0) {
+            if (next >= 0)
+                close(next);
+            return rc;
+        }
+        fd = next;
+    }
+    return fd;
+}
+
+void mi_cg_rmdirs(const char *base, const char *rel)
+{
+    char p[4096];
+    if (mi_snprintf(p, sizeof p, "%s/%s", base, rel) < 0)
+        return;
+    size_t stop = strlen(base) + 1;
+    for (;;) {
+        if (rmdir(p) < 0) /* fails while other boxes (or other levels) are there, as it should */
+            return;
+        char *slash = strrchr(p, '/');
+        if (!slash || (size_t)(slash - p) < stop)
+            return;
+        *slash = 0;
+    }
+}
+
 void mi_cg_sleep_ms(unsigned ms)
 {
     struct timespec ts = {.tv_sec = ms / 1000, .tv_nsec = (long)(ms % 1000) * 1000000L};
@@ -188,44 +233,109 @@ static void read_controllers(const char *dir, char *buf, size_t len)
     buf[strcspn(buf, "\n")] = 0;
 }
 
-static int detect_explicit(const char *root, mi_cg_layout *out, mi_error *err)
+/* cg_root = "auto:FILE" (isolate 2.x, with its cgroup keeper service): the cgroup is the
+ * first line of FILE. */
+static int resolve_root(const char *cg_root, char *out, size_t len, mi_error *err)
 {
-    if (root[0] != '/' || mi_snprintf(out->v2_root, sizeof out->v2_root, "%s", root) < 0)
-        return mi_fail(err, MI_ERR_CGROUP, EINVAL,
-                       "cg_root must be \"auto\" or an absolute cgroup v2 path, not \"%s\"", root);
-    size_t n = strlen(out->v2_root);
-    while (n > 1 && out->v2_root[n - 1] == '/')
-        out->v2_root[--n] = 0;
-    /* We create, write and remove files below cg_root as root.  Accepting only cgroupfs stops
-     * a wrong or planted path from turning those writes into writes to ordinary files. */
-    struct statfs sfs;
-    if (statfs(out->v2_root, &sfs) < 0)
-        return mi_fail_errno(err, MI_ERR_CGROUP, errno,
-                             "cg_root %s: cannot use it (it must be an existing directory in a "
-                             "cgroup v2 tree delegated to mini-isolate, e.g. a systemd unit's "
-                             "cgroup with Delegate=yes)",
-                             out->v2_root);
-    if (sfs.f_type != CGROUP2_SUPER_MAGIC)
-        return mi_fail(err, MI_ERR_CGROUP, EINVAL,
-                       "cg_root %s is not a cgroup v2 directory (it must lie inside a cgroup2 "
-                       "mount such as /sys/fs/cgroup)",
-                       out->v2_root);
+    if (strncmp(cg_root, "auto:", 5) != 0) {
+        if (mi_snprintf(out, len, "%s", cg_root) < 0)
+            return mi_fail(err, MI_ERR_CGROUP, ENAMETOOLONG, "cg_root path too long");
+        return 0;
+    }
+    char buf[4096];
+    int rc = mi_read_file(cg_root + 5, buf, sizeof buf);
+    if (rc < 0)
+        return mi_fail_errno(err, MI_ERR_CGROUP, -rc, "cg_root = %s: cannot read %s", cg_root,
+                             cg_root + 5);
+    buf[strcspn(buf, "\n")] = 0;
+    if (buf[0] != '/' || mi_snprintf(out, len, "%s", buf) < 0)
+        return mi_fail(err, MI_ERR_CGROUP, EINVAL, "cg_root = %s: the first line of %s must be "
+                       "an absolute cgroup path, not \"%s\"", cg_root, cg_root + 5, buf);
+    return 0;
+}
+
+static int check_v2_controllers(const char *dir, mi_error *err)
+{
     char ctl[512];
-    read_controllers(out->v2_root, ctl, sizeof ctl);
+    read_controllers(dir, ctl, sizeof ctl);
     const char *miss = !has_word(ctl, "memory") ? "memory" : !has_word(ctl, "pids") ? "pids" : NULL;
     if (miss)
         return mi_fail(err, MI_ERR_CGROUP, ENOENT,
                        "cg_root %s does not offer the %s controller (its cgroup.controllers: "
                        "\"%s\"): enable it in the parent with `echo +%s > %s/../"
                        "cgroup.subtree_control`, or use a systemd unit with Delegate=yes",
-                       out->v2_root, miss, ctl, miss, out->v2_root);
+                       dir, miss, ctl, miss, dir);
+    return 0;
+}
+
+static int set_v2(mi_cg_layout *out, const char *base, const char *parent, mi_error *err)
+{
+    snprintf(out->v2_base, sizeof out->v2_base, "%s", base);
+    snprintf(out->parent, sizeof out->parent, "%s", parent);
+    out->v2_owned = parent[0] != 0;
+    if ((parent[0] ? mi_snprintf(out->v2_root, sizeof out->v2_root, "%s/%s", base, parent)
+                   : mi_snprintf(out->v2_root, sizeof out->v2_root, "%s", base)) < 0)
+        return mi_fail(err, MI_ERR_CGROUP, ENAMETOOLONG, "cg_root/cg_parent path too long");
     out->version = MI_CG_V2;
     return 0;
 }
 
-int mi_cg_detect(const char *cg_root, mi_cg_layout *out, mi_error *err)
+/* Is `mnt` directly below `dir` (isolate 1.x: cg_root/<controller>)? */
+static bool mounted_below(const char *mnt, const char *dir)
+{
+    size_t n = strlen(dir);
+    const char *slash = strrchr(mnt, '/');
+    return mnt[0] && slash && (size_t)(slash - mnt) == n && !strncmp(mnt, dir, n);
+}
+
+static int detect_explicit(const char *root, const char *cg_parent, mi_cg_layout *out,
+                           mi_error *err)
+{
+    char dir[4096];
+    if (root[0] != '/' || mi_snprintf(dir, sizeof dir, "%s", root) < 0)
+        return mi_fail(err, MI_ERR_CGROUP, EINVAL,
+                       "cg_root must be \"auto\", \"auto:FILE\" or an absolute path, not \"%s\"",
+                       root);
+    size_t n = strlen(dir);
+    while (n > 1 && dir[n - 1] == '/')
+        dir[--n] = 0;
+    /* We create, write and remove files below cg_root as root.  Accepting only cgroupfs (or
+     * the directory the v1 hierarchies are mounted in) stops a wrong or planted path from
+     * turning those writes into writes to ordinary files. */
+    struct statfs sfs;
+    if (statfs(dir, &sfs) < 0)
+        return mi_fail_errno(err, MI_ERR_CGROUP, errno,
+                             "cg_root %s: cannot use it (it must be an existing directory in a "
+                             "cgroup v2 tree delegated to mini-isolate, e.g. a systemd unit's "
+                             "cgroup with Delegate=yes, or the cgroup filesystem root)", dir);
+    if (sfs.f_type == CGROUP2_SUPER_MAGIC) {
+        /* The cgroup2 root itself (isolate 1.x's "cg_root = /sys/fs/cgroup" on a v2 host):
+         * as "auto", box groups never go straight into the host's root group. */
+        bool top = !strcmp(dir, out->v2_mount);
+        if (check_v2_controllers(dir, err) < 0)
+            return -1;
+        return set_v2(out, dir, cg_parent ? cg_parent : top ? MI_CG_PARENT : "", err);
+    }
+    /* isolate 1.x: cg_root is where the v1 hierarchies are mounted (<cg_root>/<controller>). */
+    for (int i = 0; i < V1_REQUIRED; i++)
+        if (!mounted_below(v1_field(out, i), dir))
+            return mi_fail(err, MI_ERR_CGROUP, EINVAL,
+                           "cg_root %s is neither a cgroup v2 directory nor the directory the "
+                           "cgroup v1 hierarchies are mounted in (the %s hierarchy is %s%s)",
+                           dir, v1_names[i], v1_field(out, i)[0] ? "at " : "not mounted",
+                           v1_field(out, i));
+    snprintf(out->parent, sizeof out->parent, "%s", cg_parent ? cg_parent : MI_CG_PARENT);
+    out->version = MI_CG_V1;
+    return 0;
+}
+
+int mi_cg_detect(const mi_host_config *h, mi_cg_layout *out, mi_error *err)
 {
     memset(out, 0, sizeof *out);
+    const char *cg_parent = h ? h->cg_parent : NULL;
+    if (resolve_root(h && h->cg_root ? h->cg_root : "auto", out->cg_root, sizeof out->cg_root,
+                     err) < 0)
+        return -1;
     int rc = scan_mounts(out);
     if (rc < 0)
         return mi_fail_errno(err, MI_ERR_CGROUP, -rc, "Cannot read /proc/self/mountinfo");
@@ -233,24 +343,20 @@ int mi_cg_detect(const char *cg_root, mi_cg_layout *out, mi_error *err)
     for (int i = 0; i < V1_N; i++)
         any_v1 |= v1_field(out, i)[0] != 0;
     out->hybrid = any_v1 && out->v2_mount[0];
-    if (cg_root && strcmp(cg_root, "auto") != 0)
-        return detect_explicit(cg_root, out, err);
+    if (strcmp(out->cg_root, "auto") != 0)
+        return detect_explicit(out->cg_root, cg_parent, out, err);
 
     char ctl[512] = "";
     if (out->v2_mount[0])
         read_controllers(out->v2_mount, ctl, sizeof ctl);
-    if (out->v2_mount[0] && has_word(ctl, "memory") && has_word(ctl, "pids")) {
-        if (mi_snprintf(out->v2_root, sizeof out->v2_root, "%s/" MI_CG_PARENT, out->v2_mount) < 0)
-            return mi_fail(err, MI_ERR_CGROUP, ENAMETOOLONG, "cgroup2 mount path too long");
-        out->version = MI_CG_V2;
-        out->v2_owned = true;
-        return 0;
-    }
+    if (out->v2_mount[0] && has_word(ctl, "memory") && has_word(ctl, "pids"))
+        return set_v2(out, out->v2_mount, cg_parent ? cg_parent : MI_CG_PARENT, err);
     int missing = -1;
     for (int i = 0; i < V1_REQUIRED && missing < 0; i++)
         if (!v1_field(out, i)[0])
             missing = i;
     if (missing < 0) {
+        snprintf(out->parent, sizeof out->parent, "%s", cg_parent ? cg_parent : MI_CG_PARENT);
         out->version = MI_CG_V1;
         return 0;
     }
@@ -281,7 +387,7 @@ int mi_cg_detect(const char *cg_root, mi_cg_layout *out, mi_error *err)
 
 static const mi_cg_ops *backend(const mi_host_config *h, mi_cg_layout *lay, mi_error *err)
 {
-    if (mi_cg_detect(h->cg_root, lay, err) < 0)
+    if (mi_cg_detect(h, lay, err) < 0)
         return NULL;
     return lay->version == MI_CG_V2 ? &mi_cg_v2_ops : &mi_cg_v1_ops;
 }
@@ -436,7 +542,7 @@ static void report_features(FILE *out, const mi_cg_layout *lay, int kver)
      * pids controllers are already enabled there (we do not change the host to find out). */
     char parent[4096] = "", probe[4200] = "", sub[256] = "";
     if (lay->version == MI_CG_V2)
-        snprintf(parent, sizeof parent, "%s", lay->v2_owned ? lay->v2_mount : lay->v2_root);
+        snprintf(parent, sizeof parent, "%s", lay->v2_owned ? lay->v2_base : lay->v2_root);
     char p[4200];
     if (parent[0] && mi_snprintf(p, sizeof p, "%s/cgroup.subtree_control", parent) == 0 &&
         mi_read_file(p, sub, sizeof sub) == 0 && has_word(sub, "memory") &&
@@ -495,17 +601,48 @@ static void report_features(FILE *out, const mi_cg_layout *lay, int kver)
         rmdir(probe);
 }
 
+/* box<N>.cpus / .mems: enforced by the cpuset controller with --cg; what happens without. */
+static void report_cpusets(FILE *out, const mi_host_config *h, const mi_cg_layout *lay)
+{
+    if (!h || !h->n_cpusets)
+        return;
+    char ctl[512] = "";
+    if (lay->version == MI_CG_V2)
+        read_controllers(lay->v2_base, ctl, sizeof ctl);
+    bool have = lay->version == MI_CG_V1 ? lay->v1_cpuset[0] != 0
+                : lay->version == MI_CG_V2 && has_word(ctl, "cpuset");
+    fprintf(out, "  per-box CPU/memory-node sets: %zu box(es) configured; with --cg: %s\n",
+            h->n_cpusets,
+            have ? "enforced by the cpuset controller (the program cannot leave the set)"
+                 : "CANNOT be enforced: no cpuset controller for the box groups (v1: mount the "
+                   "cpuset hierarchy; v2: cpuset must be in the cgroup.controllers of the box "
+                   "groups' parent)");
+    fprintf(out, "  without --cg: CPU affinity and memory policy set before exec (advisory: "
+                 "the program may widen them with sched_setaffinity/set_mempolicy; each run "
+                 "says so)\n");
+    for (size_t i = 0; i < h->n_cpusets; i++)
+        fprintf(out, "    box %u: cpus %s, mems %s\n", h->cpusets[i].box_id,
+                h->cpusets[i].cpus ? h->cpusets[i].cpus : "(all)",
+                h->cpusets[i].mems ? h->cpusets[i].mems : "(all)");
+}
+
 int mi_cg_check_environment(const mi_host_config *h, FILE *out)
 {
     struct utsname u;
     if (uname(&u) < 0)
         memset(&u, 0, sizeof u);
     int kver = kernel_version();
-    fprintf(out, "Kernel: %s %s\n\nControl groups:\n", u.sysname, u.release);
+    fprintf(out, "Kernel: %s %s\n\n", u.sysname, u.release);
+    if (h)
+        fprintf(out, "Configuration: %s\n  cg_root %s, cg_parent %s, restricted_init %s\n\n",
+                h->path ? h->path : "(built-in defaults)", h->cg_root ? h->cg_root : "auto",
+                h->cg_parent ? h->cg_parent : "(default)",
+                h->restricted_init ? "1 (only root may --init)" : "0");
+    fprintf(out, "Control groups:\n");
 
     mi_cg_layout lay;
     mi_error e = {0};
-    int ok = mi_cg_detect(h && h->cg_root ? h->cg_root : "auto", &lay, &e);
+    int ok = mi_cg_detect(h, &lay, &e);
     bool any_v1 = false;
     for (int i = 0; i < V1_N; i++)
         any_v1 |= v1_field(&lay, i)[0] != 0;
@@ -528,7 +665,9 @@ int mi_cg_check_environment(const mi_host_config *h, FILE *out)
                 lay.v2_owned ? " (created on demand)" : " (delegated cg_root)");
         if (!lay.v2_owned)
             fprintf(out, "  cg_root controllers: %s\n", ctl);
-        const char *dir = lay.v2_owned ? lay.v2_mount : lay.v2_root;
+        const char *dir = lay.v2_owned ? lay.v2_base : lay.v2_root;
+        if (lay.v2_owned)
+            fprintf(out, "  (cg_parent %s below %s)\n", lay.parent, lay.v2_base);
         if (v2_blocked_by_procs(dir)) {
             fprintf(out, "  PROBLEM: %s holds processes and is not the root cgroup, so it cannot "
                          "enable controllers for box groups (no-internal-processes rule; "
@@ -538,8 +677,8 @@ int mi_cg_check_environment(const mi_host_config *h, FILE *out)
             mi_fail(&e, MI_ERR_CGROUP, EBUSY, "%s holds processes", dir);
         }
     } else if (lay.version == MI_CG_V1) {
-        fprintf(out, "  --cg backend: cgroup v1, box groups in <hierarchy>/" MI_CG_PARENT
-                     "/box-N\n");
+        fprintf(out, "  --cg backend: cgroup v1, box groups in <hierarchy>/%s/box-N\n",
+                lay.parent);
         if (file_exists(lay.v1_memory, "memory.memsw.limit_in_bytes"))
             fprintf(out, "  swap accounting: yes (memory.memsw.*: swap cannot extend --cg-mem)\n");
         else
@@ -548,6 +687,8 @@ int mi_cg_check_environment(const mi_host_config *h, FILE *out)
                          "(swapoff -a)\n");
     } else
         fprintf(out, "  --cg backend: NONE: %s\n", e.msg);
+
+    report_cpusets(out, h, &lay);
 
     fprintf(out, "\nKernel features:\n");
     report_features(out, &lay, kver);

@@ -31,9 +31,14 @@ typedef struct mi_cg_layout {
     char v1_cpuset[4096];
     char v1_freezer[4096];
     bool hybrid;             /* v1 controllers plus a cgroup2 mount without them */
-    bool v2_owned;           /* v2_root is <cgroup2 mount>/mini-isolate (cg_root = "auto"): we
-                                create it on demand and remove it when it is empty */
+    /* Box groups are <base>/<parent>/box-N: base is each v1 hierarchy's mount, or v2_base;
+     * parent is cg_parent, by default "mini-isolate" below a cgroup root and nothing below a
+     * delegated cg_root.  The parent's levels are ours: made on demand, removed when empty. */
+    char parent[256];
+    char v2_base[4096];      /* the cgroup2 root or the delegated cg_root (v2 backend) */
+    bool v2_owned;           /* parent is not empty: v2_root = v2_base/parent is ours */
     char v2_mount[4096];     /* cgroup2 mount point ("" when there is none) */
+    char cg_root[4096];      /* the cg_root in force ("auto:FILE" resolved), for messages */
 } mi_cg_layout;
 
 typedef struct mi_cgroup mi_cgroup; /* opaque */
@@ -41,6 +46,9 @@ typedef struct mi_cgroup mi_cgroup; /* opaque */
 typedef struct mi_cg_limits {
     uint64_t mem_bytes;  /* MI_UNLIMITED = no memory limit (the previous run's limit is removed) */
     uint64_t pids_max;   /* MI_UNLIMITED = no pids limit */
+    uint32_t box_id;     /* for messages naming box<N>.cpus / .mems */
+    const char *cpus;    /* box<N>.cpus (cpuset list), NULL = every CPU the parent has */
+    const char *mems;    /* box<N>.mems, NULL = every memory node the parent has */
 } mi_cg_limits;
 
 typedef struct mi_cg_stats {
@@ -51,10 +59,10 @@ typedef struct mi_cg_stats {
     uint64_t pids_max_hits;   /* forks refused by pids.max during this run */
 } mi_cg_stats;
 
-/* Detect the host's cgroup layout. cg_root is the config value: "auto" or a cgroup2 path.
- * When --cg cannot work, out->version is MI_CG_NONE, the other fields are filled as far as
- * found, and it returns -1 with an error naming the missing piece and the fix. */
-int mi_cg_detect(const char *cg_root, mi_cg_layout *out, mi_error *err);
+/* Detect the host's cgroup layout for the config's cg_root and cg_parent (README
+ * "Configuration").  When --cg cannot work, out->version is MI_CG_NONE, the other fields are
+ * filled as far as found, and it returns -1 with an error naming the missing piece and the fix. */
+int mi_cg_detect(const mi_host_config *h, mi_cg_layout *out, mi_error *err);
 
 int mi_cg_box_create(const mi_host_config *h, uint32_t box_id, mi_error *err);
 int mi_cg_box_open(const mi_host_config *h, uint32_t box_id, mi_cgroup **out, mi_error *err);
@@ -109,5 +117,11 @@ int mi_cg_kill_listed_at(int dirfd);
 /* mkdir name under parent_fd (EEXIST is fine) and open it as a directory: fd or -errno. */
 int mi_cg_mkdir_open_at(int parent_fd, const char *name);
 void mi_cg_sleep_ms(unsigned ms);
+/* Open base_fd/rel (a '/'-separated relative path), making missing levels; after each level,
+ * step(parent_fd, level_fd, arg) (v2: enable controllers; v1 cpuset: copy CPUs and nodes).
+ * fd or -errno (the step's). */
+int mi_cg_mkdirs_open_at(int base_fd, const char *rel, int (*step)(int, int, void *), void *arg);
+/* rmdir base/rel, then each of rel's ancestors below base, until one is not empty. */
+void mi_cg_rmdirs(const char *base, const char *rel);
 
 #endif

@@ -1,6 +1,7 @@
 /* cgroup v1 backend.
  *
- * Layout: <mount>/mini-isolate/box-<id> in each hierarchy used: memory, cpuacct and pids
+ * Layout: <mount>/<parent>/box-<id> in each hierarchy used (parent: cg_parent, by default
+ * mini-isolate): memory, cpuacct and pids
  * (required), cpuset and freezer (optional); co-mounted controllers share one directory.  The box
  * group serves every run, so prepare_run resets what v1 can reset (memory peaks, cpuacct.usage)
  * and snapshots the cumulative counters it cannot (oom_kill, pids.events max). */
@@ -44,7 +45,7 @@ static bool is_primary(const mi_cg_layout *lay, int i)
 
 static int box_path(const mi_cg_layout *lay, int i, uint32_t box_id, char *buf, size_t len)
 {
-    return mi_snprintf(buf, len, "%s/" MI_CG_PARENT "/box-%" PRIu32, mount_of(lay, i), box_id);
+    return mi_snprintf(buf, len, "%s/%s/box-%" PRIu32, mount_of(lay, i), lay->parent, box_id);
 }
 
 static void close_procs(cg1 *cg)
@@ -183,8 +184,8 @@ static int cg1_box_remove(const mi_cg_layout *lay, uint32_t box_id, mi_error *er
             continue;
         if (rmdir(p) < 0 && errno != ENOENT)
             rc = mi_fail_errno(err, MI_ERR_CGROUP, errno, "Cannot remove %s", p);
-        else if (mi_snprintf(p, sizeof p, "%s/" MI_CG_PARENT, mount_of(lay, i)) == 0)
-            (void)rmdir(p); /* fails while other boxes exist, as it should */
+        else
+            mi_cg_rmdirs(mount_of(lay, i), lay->parent);
     }
     cg1_close(&cg->base);
     return rc;
@@ -207,6 +208,11 @@ static int copy_cpuset(int from, int to)
     return 0;
 }
 
+static int copy_step(int parent_fd, int fd, void *arg)
+{
+    return copy_cpuset(parent_fd, fd);
+}
+
 static int create_in(const mi_cg_layout *lay, int i, uint32_t box_id, mi_error *err)
 {
     const char *mnt = mount_of(lay, i);
@@ -219,8 +225,8 @@ static int create_in(const mi_cg_layout *lay, int i, uint32_t box_id, mi_error *
         int mfd = open(mnt, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
         if (mfd < 0)
             return mi_fail_errno(err, MI_ERR_CGROUP, errno, "Cannot open %s", mnt);
-        int pfd = mi_cg_mkdir_open_at(mfd, MI_CG_PARENT);
-        int rc = pfd < 0 ? pfd : cpuset ? copy_cpuset(mfd, pfd) : 0;
+        int pfd = mi_cg_mkdirs_open_at(mfd, lay->parent, cpuset ? copy_step : NULL, NULL);
+        int rc = pfd < 0 ? pfd : 0;
         close(mfd);
         int bfd = rc < 0 ? rc : mi_cg_mkdir_open_at(pfd, name);
         /* ENOENT: a concurrent --cleanup of the last other box removed our parent; redo it. */
@@ -270,6 +276,43 @@ static int set(int dirfd, const char *file, const char *val, const cg1 *cg, mi_e
                                   "%s", val, file, cg->path) : 0;
 }
 
+/* box<N>.cpus / .mems, or the parent's sets when the box has none (a box whose entry was
+ * removed from the config must not stay pinned).  The kernel bounds the affinity of every task
+ * of the group by them: the program cannot widen its own with sched_setaffinity. */
+static int set_cpuset(cg1 *cg, const mi_cg_limits *lim, mi_error *err)
+{
+    int fd = cg->dir[H_CPUSET];
+    if (fd < 0 && (lim->cpus || lim->mems))
+        return mi_fail(err, MI_ERR_CGROUP, ENOENT, "box%u.%s cannot be enforced: no cgroup v1 "
+                       "cpuset hierarchy is mounted (or the box was made without it: run --init "
+                       "--cg again)", lim->box_id, lim->cpus ? "cpus" : "mems");
+    if (fd < 0)
+        return 0;
+    const char *val[2] = {lim->mems, lim->cpus}; /* nodes first: a task needs both non-empty */
+    static const char *const file[2] = {"cpuset.mems", "cpuset.cpus"};
+    int pfd = openat(fd, "..", O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+    if (pfd < 0)
+        return mi_fail_errno(err, MI_ERR_CGROUP, errno, "Cannot open the parent of the cpuset "
+                             "group of box %u", lim->box_id);
+    int rc = 0;
+    for (int i = 0; i < 2 && rc == 0; i++) {
+        char parent[4096] = "";
+        int r = mi_read_file_at(pfd, file[i], parent, sizeof parent);
+        parent[strcspn(parent, "\n")] = 0;
+        if (r == 0)
+            r = mi_write_file_at(fd, file[i], val[i] ? val[i] : parent);
+        if (r < 0 && val[i])
+            rc = mi_fail_errno(err, MI_ERR_CGROUP, -r, "box%u.%s = %s: cannot write it to the "
+                               "box's %s (the set must lie within the parent group's, here "
+                               "\"%s\")", lim->box_id, file[i] + 7, val[i], file[i], parent);
+        else if (r < 0)
+            rc = mi_fail_errno(err, MI_ERR_CGROUP, -r, "Cannot reset %s of box %u", file[i],
+                               lim->box_id);
+    }
+    close(pfd);
+    return rc;
+}
+
 static int cg1_prepare_run(mi_cgroup *base, const mi_cg_limits *lim, mi_error *err)
 {
     cg1 *cg = (cg1 *)base;
@@ -304,6 +347,8 @@ static int cg1_prepare_run(mi_cgroup *base, const mi_cg_limits *lim, mi_error *e
         (cg->memsw && set(m, "memory.memsw.max_usage_in_bytes", "0", cg, err) < 0) ||
         set(cg->dir[H_CPUACCT], "cpuacct.usage", "0", cg, err) < 0 ||
         set(cg->dir[H_PIDS], "pids.max", pids, cg, err) < 0)
+        return -1;
+    if (set_cpuset(cg, lim, err) < 0)
         return -1;
     /* oom_kill is in memory.oom_control since 4.13; without it we cannot count OOM kills. */
     if (mi_cg_read_key_at(m, "memory.oom_control", "oom_kill", &cg->oom_base) < 0)

@@ -1,7 +1,7 @@
 /* cgroup v2 backend.
  *
- * Layout: <v2_root>/box-<id>/run.  box-<id> is made by --init and only passes the memory, pids
- * (and cpu) controllers down; every run gets a fresh leaf "run".  A fresh cgroup makes
+ * Layout: <v2_root>/box-<id>/run (v2_root: cg_root or the cgroup2 root, then cg_parent).
+ * box-<id> is made by --init and only passes the memory, pids (and cpu, cpuset) controllers down; every run gets a fresh leaf "run".  A fresh cgroup makes
  * memory.peak, memory.events and pids.events count this run only on every kernel (resetting
  * memory.peak by writing needs >= 6.12), and page cache charged by earlier runs (files left in
  * the box) does not inflate this run's peak: it stays with the removed leaf's parent. */
@@ -54,7 +54,20 @@ static int enable_controllers(int dirfd, const char *path, mi_error *err)
                                  need[i], path);
     }
     (void)mi_write_file_at(dirfd, "cgroup.subtree_control", "+cpu"); /* nice to have */
+    /* Needed only by boxes with box<N>.cpus/.mems; prepare_run says so if it is missing. */
+    (void)mi_write_file_at(dirfd, "cgroup.subtree_control", "+cpuset");
     return 0;
+}
+
+struct enable_arg {
+    const char *base;
+    mi_error *err;
+};
+
+static int enable_step(int parent_fd, int fd, void *arg)
+{
+    struct enable_arg *a = arg;
+    return enable_controllers(parent_fd, a->base, a->err) < 0 ? -a->err->sys_errno : 0;
 }
 
 /* Kill every process in the group and below, and wait (bounded) until it is empty. */
@@ -130,14 +143,18 @@ static int open_root(const mi_cg_layout *lay, bool create, mi_error *err)
 {
     int fd;
     if (create && lay->v2_owned) {
-        int mfd = open_dir(lay->v2_mount);
+        /* cg_parent's levels: each passes the controllers down to the next. */
+        int mfd = open_dir(lay->v2_base);
         if (mfd < 0)
-            return mi_fail_errno(err, MI_ERR_CGROUP, errno, "Cannot open %s", lay->v2_mount);
-        int rc = enable_controllers(mfd, lay->v2_mount, err);
-        fd = rc < 0 ? -1 : mi_cg_mkdir_open_at(mfd, MI_CG_PARENT);
+            return mi_fail_errno(err, MI_ERR_CGROUP, errno, "Cannot open %s", lay->v2_base);
+        mi_error e = {0};
+        struct enable_arg a = {lay->v2_base, &e};
+        fd = mi_cg_mkdirs_open_at(mfd, lay->parent, enable_step, &a);
         close(mfd);
-        if (rc < 0)
+        if (fd < 0 && e.msg[0]) {
+            *err = e;
             return -1;
+        }
         if (fd < 0)
             return mi_fail_errno(err, MI_ERR_CGROUP, -fd, "Cannot create %s", lay->v2_root);
     } else if ((fd = open_dir(lay->v2_root)) < 0) {
@@ -199,7 +216,7 @@ static int cg2_box_remove(const mi_cg_layout *lay, uint32_t box_id, mi_error *er
     int rc = destroy(rfd, name, path, 0, err);
     close(rfd);
     if (rc == 0 && lay->v2_owned)
-        (void)rmdir(lay->v2_root); /* fails while other boxes exist, as it should */
+        mi_cg_rmdirs(lay->v2_base, lay->parent); /* stops at a level other boxes still use */
     return rc;
 }
 
@@ -247,6 +264,37 @@ static void limit_str(char *buf, size_t len, uint64_t v)
         snprintf(buf, len, "%" PRIu64, v);
 }
 
+/* box<N>.cpus / .mems on this run's fresh leaf (without them it inherits every CPU and node
+ * of its parents).  The kernel bounds the affinity of every task of the group by them: the
+ * program cannot widen its own with sched_setaffinity. */
+static int set_cpuset(cg2 *cg, const mi_cg_limits *lim, mi_error *err)
+{
+    const char *val[2] = {lim->mems, lim->cpus}; /* nodes first: a task needs both non-empty */
+    static const char *const file[2] = {"cpuset.mems", "cpuset.cpus"};
+    for (int i = 0; i < 2; i++) {
+        if (!val[i])
+            continue;
+        int rc = mi_write_file_at(cg->run_fd, file[i], val[i]);
+        if (rc == -ENOENT)
+            return mi_fail(err, MI_ERR_CGROUP, ENOENT, "box%u.%s = %s cannot be enforced: the "
+                           "cpuset controller is not enabled for %s (it must be listed in the "
+                           "cgroup.controllers of %s; a box made before: run --init --cg again)",
+                           lim->box_id, file[i] + 7, val[i], cg->run_path, cg->path);
+        if (rc < 0) {
+            char eff[256] = "?";
+            char name[32];
+            snprintf(name, sizeof name, "%s.effective", file[i]);
+            if (mi_read_file_at(cg->box_fd, name, eff, sizeof eff) == 0)
+                eff[strcspn(eff, "\n")] = 0;
+            return mi_fail_errno(err, MI_ERR_CGROUP, -rc, "box%u.%s = %s: cannot write it to "
+                                 "%s/%s (the set must lie within the parent's %s, here \"%s\")",
+                                 lim->box_id, file[i] + 7, val[i], cg->run_path, file[i],
+                                 name, eff);
+        }
+    }
+    return 0;
+}
+
 static int cg2_prepare_run(mi_cgroup *base, const mi_cg_limits *lim, mi_error *err)
 {
     cg2 *cg = (cg2 *)base;
@@ -277,6 +325,10 @@ static int cg2_prepare_run(mi_cgroup *base, const mi_cg_limits *lim, mi_error *e
         mi_fail_errno(err, MI_ERR_CGROUP, -rc, "Cannot set %s/%s%s", cg->run_path, file,
                       rc == -ENOENT ? " (controller not enabled in the box group: run --init "
                                       "--cg again)" : "");
+        close_run(cg);
+        return -1;
+    }
+    if (set_cpuset(cg, lim, err) < 0) {
         close_run(cg);
         return -1;
     }

@@ -3,6 +3,7 @@
 #define MI_INTERNAL_H
 
 #include "mini-isolate.h"
+#include <sched.h>
 #include <stdarg.h>
 #include <stdint.h>
 #include <stdio.h>
@@ -37,6 +38,17 @@ static inline uint64_t mi_fnv(uint64_t h, const void *p, size_t n)
         h = (h ^ ((const unsigned char *)p)[i]) * 1099511628211ULL;
     return h;
 }
+
+/* A cpuset list ("0-3,8"; numbers below CPU_SETSIZE) into *set: 0, or -1 if malformed. */
+int mi_cpulist_parse(const char *s, cpu_set_t *set);
+/* subid_user: first_uid/first_gid (and num_boxes unless num_given) from the two files. */
+int mi_host_config_subid(mi_host_config *h, const char *subuid, const char *subgid,
+                         bool num_given, mi_error *err);
+
+/* box<N>.cpus/.mems without --cg (cpuset.c): affinity and memory policy of the caller, 0 or
+ * -errno (*what names the step); and the run's warning that they are advisory. */
+int mi_cpuset_apply_self(const mi_config *c, const char **what);
+void mi_cpuset_warning(const mi_config *c, mi_result *r);
 
 char *mi_strdup(const char *s); /* NULL-safe; aborts nothing: returns NULL on ENOMEM */
 

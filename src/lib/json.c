@@ -611,8 +611,12 @@ static json_t *result_object(const mi_result *r)
     put(o, "success", json_boolean(r->success), &ok);
     put(o, "error_message", opt_str(r->error_message), &ok);
     /* Limits asked for but not (wholly) enforced: never silent. */
-    put(o, "warnings", r->mem_unbounded ? json_pack("[s]", MI_WARN_MEM_UNBOUNDED) : json_array(),
-        &ok);
+    json_t *w = json_array();
+    if (w && r->mem_unbounded)
+        json_array_append_new(w, json_string(MI_WARN_MEM_UNBOUNDED));
+    if (w && r->warning[0]) /* e.g. box<N>.cpus without --cg */
+        json_array_append_new(w, json_string(r->warning));
+    put(o, "warnings", w, &ok);
 
     put(u, "cpu_time", json_real(r->usage.cpu_time), &ok);
     put(u, "wall_time", json_real(r->usage.wall_time), &ok);
@@ -653,7 +657,7 @@ static json_t *result_object(const mi_result *r)
 struct field {
     const char *name;
     enum { F_BOOL, F_U64, F_INT, F_DOUBLE, F_OPT_INT, F_OPT_STR, F_CHARS, F_BYTES, F_STATUS,
-           F_OBJ, F_IGNORE } type;
+           F_OBJ, F_WARNINGS, F_IGNORE } type;
     void *p;
     void *q; /* F_OPT_INT: bool *has; F_BYTES: size_t *len; F_CHARS: size */
 };
@@ -723,6 +727,20 @@ static int read_one(json_t *v, const char *p, const struct field *f, mi_error *e
         if (!json_is_object(v))
             return bad(err, p, "expected object");
         return read_fields(v, p, f->p, (size_t)(uintptr_t)f->q, err);
+    case F_WARNINGS: { /* an array of strings: the one that is not mem-unbounded's */
+        if (!json_is_array(v))
+            return bad(err, p, "expected an array of strings");
+        *(char *)f->p = 0;
+        size_t i;
+        json_t *e;
+        json_array_foreach(v, i, e) {
+            if (!json_is_string(e))
+                return bad(err, p, "expected an array of strings");
+            if (strcmp(json_string_value(e), MI_WARN_MEM_UNBOUNDED) != 0)
+                snprintf(f->p, (size_t)(uintptr_t)f->q, "%s", json_string_value(e));
+        }
+        return 0;
+    }
     case F_IGNORE:
         return 0;
     }
@@ -795,7 +813,8 @@ int mi_result_from_json(const char *text, mi_result *r, mi_error *err)
         {"signal", F_OPT_INT, &r->signal, &r->has_signal},
         {"success", F_BOOL, &r->success, NULL},
         {"error_message", F_OPT_STR, &r->error_message, NULL},
-        {"warnings", F_IGNORE, NULL, NULL}, /* derived from isolate.mem-unbounded */
+        /* mem-unbounded's is derived from isolate.mem-unbounded; the other one is kept */
+        {"warnings", F_WARNINGS, r->warning, (void *)sizeof r->warning},
         {"resource_usage", F_OBJ, (void *)usage, (void *)N(usage)},
         {"isolate", F_OBJ, (void *)iso, (void *)N(iso)},
     };

@@ -479,6 +479,12 @@ static __attribute__((noreturn)) void init_main(const mi_config *c, const char *
         send_error(sk, "%s", err.msg);
         _exit(1);
     }
+    const char *what = NULL;
+    int r = cg ? 0 : mi_cpuset_apply_self(c, &what);
+    if (r < 0) {
+        send_error(sk, "%s: %s", what, strerror(-r));
+        _exit(1);
+    }
     int cgfd = cg ? mi_cg_clone_fd(cg) : -1;
     int pidfd = -1;
     pid_t child = clone3_into(0, &pidfd, cgfd);
@@ -903,7 +909,9 @@ int mi_keeper_run(const mi_config *c, const char *box_dir, mi_cgroup *cg, mi_res
         mi_cg_limits lim = {
             .mem_bytes = c->cg_mem_kib == MI_UNLIMITED ? MI_UNLIMITED : c->cg_mem_kib * 1024,
             .pids_max = c->processes,
+            .box_id = c->box_id,
         };
+        mi_host_config_box_cpuset(&c->host, c->box_id, &lim.cpus, &lim.mems);
         if (mi_cg_prepare_run(cg, &lim, err) < 0)
             return -1;
     }
@@ -1080,6 +1088,7 @@ int mi_keeper_run(const mi_config *c, const char *box_dir, mi_cgroup *cg, mi_res
     r->memory_peak = r->usage.memory_peak =
         cst.mem_peak_valid ? cst.mem_peak_bytes : r->max_rss_kib * 1024;
     mi_verdict_decide(c, &k.ev, r);
+    mi_cpuset_warning(c, r);
 
     close(k.sk);
     close(k.initfd);

@@ -124,6 +124,22 @@ def test_setuid_unprivileged_caller():
         cleanup_as_caller(as_user, os.path.join(tmp, "boxes", str(BOX)))
         r = as_user("--cleanup")
         assert r.returncode == 0, r
+        # restricted_init (isolate 2.x): only root makes boxes; root may make one for the user
+        with open(CONF, "a") as f:
+            f.write("restricted_init = 1\n")
+        r = as_user("--init")
+        assert r.returncode == 2 and "only by root" in r.stderr, r
+        assert not os.path.exists(os.path.join(tmp, "boxes", str(BOX))), r
+        r = subprocess.run([binary, "-b", str(BOX), "--as-uid=%d" % UID, "--as-gid=%d" % UID,
+                            "--init"], capture_output=True, text=True, env=env)
+        assert r.returncode == 0, r
+        subprocess.run(["cp", harness.payload("printenv"), os.path.join(boxdir, "printenv")],
+                       check=True)
+        os.chmod(os.path.join(boxdir, "printenv"), 0o755)
+        r = as_user("--run", "--", "./printenv")
+        assert r.returncode == 0, r
+        r = as_user("--cleanup")
+        assert r.returncode == 0, r
     finally:
         subprocess.run([os.path.join(tmp, "mini-isolate"), "-b", str(BOX), "--cleanup"],
                        capture_output=True)

@@ -19,14 +19,14 @@ def test_stop_self_under_wall_limit_is_wall_timeout():
             assert r.meta.get("message") == "Time limit exceeded (wall clock)", r
             assert r.meta.get("killed") == "1" and r.meta.get("verdict") == "TimeLimit", r
             assert "exitsig" not in r.meta and "continued" not in r.stdout, r
-            assert r.wall() >= 2.0 and dt >= 2.0 and r.time() < 0.5, r
+            assert r.wall() >= 2.0 and dt >= 2.0 and r.time() < r.wall() - 1.0, r
 
 
 def test_stop_self_without_wall_limit_is_killed_and_said():
     with Box() as b:
-        t0 = time.monotonic()
-        r = b.run("stopper", "self", "19", opts=["-t", "5", "--json"], timeout=30)
-        assert time.monotonic() - t0 < 4, r
+        # (the subprocess timeout bounds a hang; the run itself ends long before -t 5 of CPU)
+        r = b.run("stopper", "self", "19", opts=["-t", "5", "--json"], timeout=60)
+        assert r.wall() < 3.0, r
         assert r.rc == 1 and r.status == "SG" and r.meta.get("exitsig") == "19", r
         assert r.meta["message"].startswith("Stopped by signal 19"), r
         assert "no wall-clock limit" in r.meta["message"], r

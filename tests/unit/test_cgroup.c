@@ -418,7 +418,7 @@ int main(int argc, char **argv)
     mi_cg_layout lay;
     mi_error err = {0};
     /* (Each rc is computed before check(): argument evaluation order is unspecified.) */
-    int rc = mi_cg_detect(cg_root, &lay, &err);
+    int rc = mi_cg_detect(&h, &lay, &err);
     if (!check(rc == 0, "detect (cg_root=%s): %s", cg_root,
                rc < 0                    ? err.msg
                : lay.version == MI_CG_V2 ? "cgroup v2 backend"

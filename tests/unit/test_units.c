@@ -1,6 +1,7 @@
 /* Unit tests of the parsers and writers: numbers, -d and -E rules, the host config file, the
  * meta file's key order.  Prints "ok"/"FAIL" lines and "N passed, M failed"; exit 1 on failure. */
 #include "mini-isolate.h"
+#include "internal.h"
 
 #include <stdio.h>
 #include <stdlib.h>
@@ -285,6 +286,29 @@ static void test_host_config(void)
     /* uid ranges must fit in 32 bits */
     CHECK(load("first_uid = 4294967000\nnum_boxes = 1000\n", &h, &e) < 0);
     mi_host_config_free(&h);
+    /* subid_user: the ranges of /etc/subuid and /etc/subgid (files given here) */
+    mi_host_config_defaults(&h, &e);
+    h.subid_user = strdup("judge");
+    const char *su = write_conf("subuid", "other:100000:65536\njudge:200000:500\n");
+    char su_path[4096];
+    snprintf(su_path, sizeof su_path, "%s", su);
+    const char *sg = write_conf("subgid", "judge:300000:400\n");
+    CHECK(mi_host_config_subid(&h, su_path, sg, false, &e) == 0 && h.first_uid == 200000 &&
+          h.first_gid == 300000 && h.num_boxes == 400);
+    h.num_boxes = 450;
+    CHECK(mi_host_config_subid(&h, su_path, sg, true, &e) < 0 && strstr(e.msg, "only 400"));
+    free(h.subid_user);
+    h.subid_user = strdup("nobody-here");
+    CHECK(mi_host_config_subid(&h, su_path, sg, false, &e) < 0 && strstr(e.msg, "nobody-here") &&
+          strstr(e.msg, su_path));
+    mi_host_config_free(&h);
+    /* cpuset lists */
+    cpu_set_t cs;
+    CHECK(mi_cpulist_parse("0-2,5", &cs) == 0 && CPU_COUNT(&cs) == 4 && CPU_ISSET(5, &cs));
+    CHECK(mi_cpulist_parse("1", &cs) == 0 && CPU_COUNT(&cs) == 1 && CPU_ISSET(1, &cs));
+    const char *badlists[] = {"", "1,", "-1", "2-1", "a", "1-", "1024", "0 1", "+1"};
+    for (size_t i = 0; i < sizeof badlists / sizeof badlists[0]; i++)
+        CHECK(mi_cpulist_parse(badlists[i], &cs) < 0);
     /* a missing file is an error naming it */
     mi_host_config_defaults(&h, &e);
     CHECK(mi_host_config_load(&h, "/nonexistent/mi.conf", &e) < 0 &&
