@@ -19,6 +19,9 @@ TMP = os.environ.get("MI_TEST_TMP", "/tmp")
 SANITIZED = os.environ.get("MI_SANITIZED") == "1"
 
 
+SUITE_CG_PARENT = "mi-suite-%d" % os.getpid()
+
+
 class Skip(Exception):
     """Raised by a test that cannot say anything in this environment (reported as skipped)."""
 
@@ -196,8 +199,10 @@ class Box:
         os.chmod(self.tmp, 0o755)
         self.conf = os.path.join(self.tmp, "mini-isolate.conf")
         with open(self.conf, "w") as f:
-            f.write("box_root = %s/boxes\nlock_root = %s/locks\nnum_boxes = 2147483647\n%s"
-                    % (self.tmp, self.tmp, conf_extra))
+            # This suite's own cgroup parent: other suites (and an operator's boxes) never share
+            # a group with ours; a test's conf_extra may set its own (later keys win).
+            f.write("box_root = %s/boxes\nlock_root = %s/locks\nnum_boxes = 2147483647\n"
+                    "cg_parent = %s\n%s" % (self.tmp, self.tmp, SUITE_CG_PARENT, conf_extra))
         self.dir = os.path.join(self.tmp, "boxes", str(self.id))
         self.boxdir = os.path.join(self.dir, "box")
         self.inited = False
