@@ -32,6 +32,38 @@ def policy_checks(as_user):
     assert r.returncode == 0, r
 
 
+def swap_race(as_user, boxdir, tmp):
+    """Issue 11 #6: while the keeper hands box/ over and back, a name in it alternates between a
+    file of the caller and a hard link to root's file (tests/payloads/swap_names.c: renameat2
+    RENAME_EXCHANGE in a loop, as a caller could where fs.protected_hardlinks=0; root plays the
+    caller's part here).  The walk before the fix (check by name, chown by name) handed root's
+    file to the caller within 26 runs when measured; on descriptors it never changes hands."""
+    rootfile = os.path.join(tmp, "rootfile")
+    with open(rootfile, "w") as f:
+        f.write("root's\n")
+    os.chmod(rootfile, 0o644)
+    a, b = os.path.join(boxdir, "a"), os.path.join(boxdir, "b")
+    with open(a, "w") as f:
+        f.write("mine\n")
+    os.chown(a, UID, UID)
+    os.link(rootfile, b)
+    sw = subprocess.Popen([harness.payload("swap_names"), a, b])
+    try:
+        for _ in range(40):
+            as_user("--run", "--", "/bin/true")
+            st = os.stat(rootfile)
+            if st.st_uid != 0 or st.st_gid != 0:
+                break
+    finally:
+        sw.kill()
+        sw.wait()
+    st = os.stat(rootfile)
+    assert st.st_uid == 0 and st.st_gid == 0, "root's file changed hands: %d:%d" % (
+        st.st_uid, st.st_gid)
+    for p in (a, b):
+        os.unlink(p)
+
+
 def cleanup_as_caller(as_user, boxroot):
     """Issue 11 #17: a setuid --cleanup removes only what the caller could remove itself;
     what the box uid still owns (a run killed before its hand-back) is handed back first."""
@@ -121,6 +153,7 @@ def test_setuid_unprivileged_caller():
         assert r.returncode == 2, r
         subprocess.run([binary, "-b", str(BOX + 1), "--cleanup"], capture_output=True, env=env)
         policy_checks(as_user)
+        swap_race(as_user, boxdir, tmp)
         cleanup_as_caller(as_user, os.path.join(tmp, "boxes", str(BOX)))
         r = as_user("--cleanup")
         assert r.returncode == 0, r
