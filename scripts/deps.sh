@@ -2,7 +2,10 @@
 # Installs what building and testing Mini-Isolate needs on Debian 12 (run as root).
 # Skips apt entirely when everything is already there.
 set -eu
-PKGS="gcc libc6-dev meson ninja-build pkg-config libseccomp-dev libjansson-dev libmicrohttpd-dev clang python3 iproute2 util-linux"
+# g++ and default-jdk-headless (~270 MB: openjdk-17 jdk+jre headless) for the adversarial
+# suite's ordinary programs (sanitizer builds in C and C++, Java); the sanitizer runtimes come
+# with gcc.
+PKGS="gcc g++ libc6-dev default-jdk-headless meson ninja-build pkg-config libseccomp-dev libjansson-dev libmicrohttpd-dev clang python3 iproute2 util-linux"
 [ "${1:-}" = "--vm" ] && PKGS="$PKGS qemu-system-x86"
 missing=""
 for p in $PKGS; do

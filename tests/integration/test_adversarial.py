@@ -198,6 +198,7 @@ SIMPLE = [
     ("adv_k_openat2", 3, [], [SECRET], "Success", None),
     ("adv_k_personality", 3, [], [], "Success", None),
     ("adv_k_memfd_exec", 3, ["-p4"], [], "Success", None),
+    ("adv_k_own_filter", 3, [], [], "Success", None),
     # 4 cross-box / host channels (single-box ones)
     ("adv_x_lease", 4, [], [], "Success", None),
     ("adv_x_vsock", 4, [], [], "Success", None),
