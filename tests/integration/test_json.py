@@ -120,9 +120,10 @@ def test_json_binary_flood_keeper_memory_about_the_cap():
             data = base64.b64decode(j["stdout"])
             assert len(data) == cap_mib << 20 and data[:3] == b"\x80\x81\x82", len(data)
             assert len(out) < (cap_mib << 20) * 4 // 3 + 4096, len(out)
-            slack = 64 if harness.SANITIZED else 24  # MiB: the runtime, libraries, stdio
-            assert rss < (cap_mib + slack) * 1024, "keeper max RSS %d KiB at a %d MiB cap" % (
-                rss, cap_mib)
+            # MiB: the runtime, libraries, stdio.  Under ASan the freed buffers of the capture's
+            # doubling growth stay in the allocator's quarantine (< 2 caps more).
+            bound = 3 * cap_mib + 64 if harness.SANITIZED else cap_mib + 24
+            assert rss < bound * 1024, "keeper max RSS %d KiB at a %d MiB cap" % (rss, cap_mib)
 
 
 def test_json_background_child_holding_stdout_does_not_block():
