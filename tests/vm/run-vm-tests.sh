@@ -39,6 +39,7 @@ STAGE=$(mktemp -d /var/tmp/mi-vm-stage.XXXXXX)
 trap 'rm -rf "$STAGE"' EXIT
 mkdir -p "$STAGE/build/tests/payloads" "$STAGE/tests/integration" "$STAGE/py/lib"
 cp "$BUILD/mini-isolate" "$STAGE/build/"
+[ ! -x "$BUILD/mini-isolate-serve" ] || cp "$BUILD/mini-isolate-serve" "$STAGE/build/"   # serve
 for f in "$BUILD"/libmini-isolate.so*; do [ -d "$f" ] || cp -P "$f" "$STAGE/build/"; done
 mkdir -p "$STAGE/examples" && cp "$REPO/examples/run.py" "$STAGE/examples/"
 for f in "$BUILD"/tests/payloads/*; do [ -f "$f" ] && [ -x "$f" ] && cp "$f" "$STAGE/build/tests/payloads/"; done
