@@ -47,13 +47,14 @@ static struct flag flags[] = {
     {"silent", K_BOOL, "no start-up and shutdown messages on stderr", &silent},
     {"version", K_BOOL, "print the version and exit", &show_version},
     /* ours */
+    {"queue-size", K_UINT, "requests that may wait for a slot, then 500 (default 512)", &srv.o.queue_size},
+    {"mount-conf", K_STR, "file of directory rules for the boxes, one a line in -d syntax (see docs/server.md)", &srv.o.mount_conf},
     {"box-ids", K_IDS, "FIRST-LAST: the server's own box ids (default: the top 256 of num_boxes)", &box_ids_arg},
     {"max-request-size", K_SIZE, "largest POST /run body, else 413 (default 64m)", &srv.o.max_body},
     {"config", K_STR, "host configuration file (default $MINI_ISOLATE_CONFIG or " MI_CONFIG_PATH ")", &srv.o.config_path},
     /* go-judge's, not implemented */
     {"pre-fork", K_REFUSED, NULL, NULL},
     {"cpuset", K_REFUSED, NULL, NULL},
-    {"mount-conf", K_REFUSED, NULL, NULL},
     {"seccomp-conf", K_REFUSED, NULL, NULL},
     {"enable-grpc", K_REFUSED, NULL, NULL},
     {"grpc-addr", K_REFUSED, NULL, NULL},
@@ -168,8 +169,8 @@ static int set_flag(const struct flag *f, const char *v, const char *origin)
     case K_UINT:
         if (parse_size(v, &u) < 0 || strpbrk(v, "kKmMgG") || u > UINT32_MAX)
             break;
-        if (f->dst == &srv.o.parallelism)
-            srv.o.parallelism = (unsigned)u;
+        if (f->dst == &srv.o.parallelism || f->dst == &srv.o.queue_size)
+            *(unsigned *)f->dst = (unsigned)u;
         else
             *(uint64_t *)f->dst = u;
         return 0;
@@ -284,6 +285,47 @@ static int finish_options(void)
     return 0;
 }
 
+/* -mount-conf: one directory rule a line in the CLI's -d syntax ("in=out:opts", "dir:opts",
+ * "in=" to remove a default); '#' starts a comment.  Each rule is checked now, by the library's
+ * own parser, so that a mistake stops the start rather than every run. */
+static int load_mount_conf(void)
+{
+    if (!srv.o.mount_conf || !srv.o.mount_conf[0])
+        return 0;
+    FILE *f = fopen(srv.o.mount_conf, "re");
+    if (!f) {
+        fprintf(stderr, "-mount-conf %s: %s\n", srv.o.mount_conf, strerror(errno));
+        return -1;
+    }
+    mi_config c;
+    mi_error e;
+    int rc = mi_config_init(&c, &e);
+    char line[4096];
+    for (unsigned n = 1; rc == 0 && fgets(line, sizeof line, f); n++) {
+        line[strcspn(line, "\r\n#")] = 0;
+        char *p = line + strspn(line, " \t");
+        for (char *end = p + strlen(p); end > p && (end[-1] == ' ' || end[-1] == '\t');)
+            *--end = 0;
+        if (!*p)
+            continue;
+        if (mi_config_add_dir_rule(&c, p, &e) < 0) {
+            fprintf(stderr, "-mount-conf %s:%u: %s\n", srv.o.mount_conf, n, e.msg);
+            rc = -1;
+            break;
+        }
+        char **nr = realloc(srv.o.dir_rules, (srv.o.n_dir_rules + 1) * sizeof *nr);
+        if (!nr || !(nr[srv.o.n_dir_rules] = strdup(p))) {
+            rc = -1;
+            break;
+        }
+        srv.o.dir_rules = nr;
+        srv.o.n_dir_rules++;
+    }
+    fclose(f);
+    mi_config_free(&c);
+    return rc;
+}
+
 static int load_host(void)
 {
     mi_error e;
@@ -343,6 +385,7 @@ static void defaults(void)
     o->open_file_limit = 256;
     o->extra_memory_limit = 16 << 10;
     o->max_body = 64u << 20;
+    o->queue_size = GJ_QUEUE_MAX;
     o->shutdown_grace = 3;
 }
 
@@ -380,6 +423,10 @@ static void shutdown_server(gj_http *h)
     free(o->auth_token);
     free(o->dir);
     free(o->config_path);
+    free(o->mount_conf);
+    for (size_t i = 0; i < o->n_dir_rules; i++)
+        free(o->dir_rules[i]);
+    free(o->dir_rules);
     free(src_prefix_arg);
     free(box_ids_arg);
 }
@@ -397,7 +444,7 @@ int main(int argc, char **argv)
         fprintf(stderr, "%s: the server must run as root (it creates boxes, mounts and cgroups)\n", argv[0]);
         return 2;
     }
-    if (load_host() < 0 || finish_options() < 0 || own_mount_ns() < 0)
+    if (load_host() < 0 || finish_options() < 0 || load_mount_conf() < 0 || own_mount_ns() < 0)
         return 2;
     sigset_t set;
     sigemptyset(&set);
@@ -417,7 +464,8 @@ int main(int argc, char **argv)
         snprintf(owned_dir, sizeof owned_dir, "/dev/shm/mini-isolate-serve-%u", srv.o.box_first);
     if (gj_store_open(&srv.store, owned ? owned_dir : srv.o.dir, owned, srv.o.file_timeout, err,
                       sizeof err) < 0 ||
-        gj_pool_init(&srv.pool, srv.o.parallelism, srv.o.box_first, srv.o.box_count) < 0) {
+        gj_pool_init(&srv.pool, srv.o.parallelism, srv.o.queue_size, srv.o.box_first,
+                     srv.o.box_count) < 0) {
         fprintf(stderr, "%s\n", err);
         return 1;
     }

@@ -5,8 +5,10 @@
 #include <stdlib.h>
 #include <time.h>
 
-int gj_pool_init(gj_pool *p, unsigned slots, uint32_t first_id, uint32_t count)
+int gj_pool_init(gj_pool *p, unsigned slots, unsigned max_waiting, uint32_t first_id,
+                 uint32_t count)
 {
+    p->max_waiting = max_waiting;
     pthread_mutex_init(&p->mu, NULL);
     pthread_condattr_t a;
     pthread_condattr_init(&a);
@@ -48,7 +50,7 @@ static void wait_a_bit(gj_pool *p)
 int gj_pool_enter(gj_pool *p, gj_give_up cb, void *arg)
 {
     pthread_mutex_lock(&p->mu);
-    if (p->slots_free == 0 && p->waiting >= GJ_QUEUE_MAX) {
+    if (p->slots_free == 0 && p->waiting >= p->max_waiting) {
         pthread_mutex_unlock(&p->mu);
         return -1;
     }

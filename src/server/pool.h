@@ -8,12 +8,12 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#define GJ_QUEUE_MAX 512
+#define GJ_QUEUE_MAX 512 /* go-judge's */
 
 typedef struct gj_pool {
     pthread_mutex_t mu;
     pthread_cond_t cv;
-    unsigned slots_free, waiting;
+    unsigned slots_free, waiting, max_waiting;
     uint32_t *ids;   /* free box ids (a stack) */
     size_t n_ids, total_ids;
     bool closing;
@@ -22,7 +22,8 @@ typedef struct gj_pool {
 /* The callback says whether the waiter should give up (client gone, server stopping). */
 typedef bool (*gj_give_up)(void *arg);
 
-int gj_pool_init(gj_pool *p, unsigned slots, uint32_t first_id, uint32_t count);
+int gj_pool_init(gj_pool *p, unsigned slots, unsigned max_waiting, uint32_t first_id,
+                 uint32_t count);
 void gj_pool_destroy(gj_pool *p);
 /* 0 when a slot is ours, -1 when the queue is full, -2 when given up. */
 int gj_pool_enter(gj_pool *p, gj_give_up cb, void *arg);

@@ -24,6 +24,7 @@
 typedef struct gj_opts {
     char *http_addr;       /* host:port or unix:/path */
     unsigned parallelism;
+    unsigned queue_size;   /* requests that may wait for a slot (go-judge: 512) */
     char *auth_token;
     char *dir;             /* file store ("" = our own under /dev/shm, removed at exit) */
     uint64_t file_timeout; /* seconds, 0 = keep */
@@ -38,6 +39,9 @@ typedef struct gj_opts {
     uint32_t box_first, box_count; /* the server's box ids */
     uint64_t max_body;     /* bytes of a request body */
     char *config_path;     /* host configuration */
+    char *mount_conf;      /* -mount-conf: directory rules, one a line, -d syntax */
+    char **dir_rules;      /* ... as read at start */
+    size_t n_dir_rules;
     double shutdown_grace; /* seconds a running request may finish after SIGTERM */
 } gj_opts;
 

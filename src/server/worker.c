@@ -328,7 +328,7 @@ static void set_limits(const gj_server *s, const gj_cmd *cmd, mi_config *c)
     c->share_net = s->o.net_share;
 }
 
-static int set_command(const gj_cmd *cmd, char *prog, mi_config *c)
+static int set_command(const gj_server *s, const gj_cmd *cmd, char *prog, mi_config *c)
 {
     mi_error e;
     c->argv = calloc(cmd->n_args + 1, sizeof *c->argv);
@@ -346,6 +346,9 @@ static int set_command(const gj_cmd *cmd, char *prog, mi_config *c)
             return -1;
     if (mi_config_add_dir_rule(c, "w=./box:rw", &e) < 0)
         return -1;
+    for (size_t i = 0; i < s->o.n_dir_rules; i++)
+        if (mi_config_add_dir_rule(c, s->o.dir_rules[i], &e) < 0)
+            return -1;
     c->chdir = strdup("/w");
     c->stdin_path = strdup("/dev/null");
     c->stdout_path = strdup("/dev/null");
@@ -635,7 +638,7 @@ __attribute__((noreturn)) void gj_worker_main(const gj_server *s, const gj_cmd *
     if (!prog)
         goto out;
     set_limits(s, cmd, &c);
-    if (set_command(cmd, prog, &c) < 0) {
+    if (set_command(s, cmd, prog, &c) < 0) {
         snprintf(o.error, sizeof o.error, "Cannot build the command: out of memory or bad env");
         goto out;
     }

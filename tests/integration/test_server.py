@@ -458,3 +458,54 @@ def test_server_file_timeout_and_own_store():
         time.sleep(2.1)  # expired (the sweep every 15 s also removes the file itself)
         assert s.get("/file/" + fid)[0] == 404
         assert json.loads(s.get("/file")[1]) == {}
+
+
+def test_server_queue_full_and_queued_disconnect():
+    with Server("-parallelism", "1", "-queue-size", "1") as s:
+        res = {}
+
+        def go(k, secs):
+            res[k] = s.request("POST", "/run", json.dumps({"cmd": [sh("sleep %s" % secs)]}))
+        a = threading.Thread(target=go, args=("a", 2))
+        a.start()
+        time.sleep(0.7)
+        b = threading.Thread(target=go, args=("b", 0))
+        b.start()
+        time.sleep(0.5)
+        st, data = s.request("POST", "/run", json.dumps({"cmd": [sh("true")]}))
+        assert st == 500 and json.loads(data) == "worker queue is full", (st, data)
+        a.join()
+        b.join()
+        assert res["a"][0] == 200 and res["b"][0] == 200, res
+
+
+def test_server_mount_conf_rules():
+    d = os.path.join(harness.TMP, "mi-srv-mc-%d" % os.getpid())
+    os.makedirs(os.path.join(d, "data"), exist_ok=True)
+    try:
+        with open(os.path.join(d, "data", "f"), "w") as f:
+            f.write("shared\n")
+        conf = os.path.join(d, "mount.conf")
+        with open(conf, "w") as f:
+            f.write("# test data, read-only\ndata=%s/data\n\n" % d)
+        with Server("-mount-conf", conf) as s:
+            r = s.run([sh("cat /data/f; echo x > /data/g || echo ro")])[0]
+            assert r["files"]["stdout"] == "shared\nro\n", r
+        with open(conf, "w") as f:
+            f.write("data=%s/data:bogus\n" % d)
+        import subprocess
+        r = subprocess.run([harness.BIN, "serve", "-mount-conf", conf], capture_output=True, text=True)
+        assert r.returncode == 2 and "mount.conf:1" in r.stderr, r
+    finally:
+        import shutil
+        shutil.rmtree(d, ignore_errors=True)
+
+
+def test_server_copy_out_never_follows_symlinks():
+    with Server() as s:
+        r = s.run([sh("ln -s /etc dd; ln -s /etc/passwd pw; mkdir real; ln -s ../pw real/x",
+                      copyOut=["dd/passwd", "pw", "real/x", "/etc/passwd"])])[0]
+        assert r["status"] == "File Error", r
+        assert "files" not in r or not ({"dd/passwd", "pw", "real/x", "/etc/passwd"} & set(r["files"])), r
+        assert len(r["fileError"]) == 4, r
+        assert "root:" not in json.dumps(r), r
