@@ -49,7 +49,7 @@ class UnixConn(http.client.HTTPConnection):
 class Server:
     """Use as a context manager; stop() (SIGTERM) and the leftover checks always run."""
 
-    def __init__(self, *flags, boxes=16, unix=False, env=None, tmp=None, ids=None):
+    def __init__(self, *flags, boxes=16, unix=False, env=None, tmp=None, ids=None, own_store=False):
         if not os.path.exists(SERVE):
             raise harness.Skip("mini-isolate-serve not built (libmicrohttpd missing)")
         self.tmp = tmp or tempfile.mkdtemp(prefix="mi-srv-", dir=harness.TMP)
@@ -63,7 +63,11 @@ class Server:
         self.port = None if unix else free_port()
         addr = "unix:" + self.unix if unix else "127.0.0.1:%d" % self.port
         self.store = os.path.join(self.tmp, "store")
-        args = [SERVE, "-http-addr", addr, "-box-ids", "%d-%d" % self.ids, "-dir", self.store]
+        args = [SERVE, "-http-addr", addr, "-box-ids", "%d-%d" % self.ids]
+        if own_store:
+            self.store = "/dev/shm/mini-isolate-serve-%d" % self.ids[0]
+        else:
+            args += ["-dir", self.store]
         args += list(flags)
         e = {"PATH": "/usr/sbin:/usr/bin:/sbin:/bin", "MINI_ISOLATE_CONFIG": self.conf}
         for k in ("PYTHONHOME", "ASAN_OPTIONS", "UBSAN_OPTIONS"):

@@ -355,6 +355,8 @@ static int prepare_pipes(const gj_request *req, struct prep *pr, char *err, size
                 return snprintf(err, n, "pipeMapping[%zu]: fd %zu of cmd %zu is already in use", k,
                                 x->fd, x->index), -1;
         }
+        if (p->in.index == p->out.index && p->in.fd == p->out.fd)
+            return snprintf(err, n, "pipeMapping[%zu]: in and out are the same descriptor", k), -1;
         int a[2];
         if (open_pipe(a) < 0)
             return snprintf(err, n, "pipe: %s", strerror(errno)), -1;

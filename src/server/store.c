@@ -47,6 +47,7 @@ static void empty_dir(int dfd)
     DIR *d = fdopendir(dup(dfd));
     if (!d)
         return;
+    rewinddir(d); /* the dup shares the offset of an earlier listing */
     struct dirent *de;
     while ((de = readdir(d)))
         if (strcmp(de->d_name, ".") && strcmp(de->d_name, ".."))
@@ -78,6 +79,7 @@ static void index_existing(gj_store *s)
     DIR *d = fdopendir(dup(s->dirfd));
     if (!d)
         return;
+    rewinddir(d);
     struct dirent *de;
     struct stat st;
     while ((de = readdir(d)))

@@ -258,6 +258,9 @@ def test_server_bad_pipe_mappings_are_500():
         a, b = sh("true"), sh("true")
         s.run([a, b], [{"in": {"index": 0, "fd": 1}, "out": {"index": 1, "fd": 0}}], expect=500)
         s.run([a, b], [{"in": {"index": 0, "fd": 5}, "out": {"index": 7, "fd": 0}}], expect=500)
+        s.run([a, b], [{"in": {"index": 0, "fd": 5}, "out": {"index": 0, "fd": 5}}], expect=500)
+        s.run([a, b], [{"in": {"index": 0, "fd": 5}, "out": {"index": 1, "fd": 5}},
+                       {"in": {"index": 0, "fd": 5}, "out": {"index": 1, "fd": 6}}], expect=500)
         a["files"][0] = None
         s.run([a], expect=500)  # null not filled
 
@@ -450,14 +453,26 @@ def test_server_flags_names_and_env():
 
 
 def test_server_file_timeout_and_own_store():
-    with Server("-file-timeout", "1s") as s:
+    with Server("-file-timeout", "1s", own_store=True) as s:
         body, hdr = multipart("x.txt", b"hello")
         st, data = s.request("POST", "/file", body, hdr)
         fid = json.loads(data)
         assert s.get("/file/" + fid)[0] == 200
+        assert os.path.exists(os.path.join(s.store, fid))
         time.sleep(2.1)  # expired (the sweep every 15 s also removes the file itself)
         assert s.get("/file/" + fid)[0] == 404
         assert json.loads(s.get("/file")[1]) == {}
+        assert not os.path.exists(os.path.join(s.store, fid))
+        body, hdr = multipart("y.txt", b"left behind")
+        assert s.request("POST", "/file", body, hdr)[0] == 200
+    assert not os.path.exists(s.store), "our own store is removed at exit"
+    # a given -dir keeps its files across restarts, indexed by id
+    with Server() as s:
+        body, hdr = multipart("k.txt", b"kept")
+        fid = json.loads(s.request("POST", "/file", body, hdr)[1])
+        s.stop()
+        with Server(tmp=s.tmp, ids=s.ids) as s2:
+            assert s2.get("/file/" + fid) == (200, b"kept")
 
 
 def test_server_queue_full_and_queued_disconnect():
