@@ -524,3 +524,87 @@ def test_server_copy_out_never_follows_symlinks():
         assert "files" not in r or not ({"dd/passwd", "pw", "real/x", "/etc/passwd"} & set(r["files"])), r
         assert len(r["fileError"]) == 4, r
         assert "root:" not in json.dumps(r), r
+
+
+HYDRO_ENV = ["PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin", "HOME=/w", ""]
+
+
+def hydro_cmd(args, files, **kw):
+    c = {"args": args, "env": HYDRO_ENV, "files": files, "cpuLimit": 1 * S, "clockLimit": 3 * S,
+         "memoryLimit": 256 << 20, "strictMemoryLimit": False, "stackLimit": 0, "procLimit": 32,
+         "copyOutMax": 96 << 20, "copyIn": {}, "copyOut": [], "copyOutCached": []}
+    c.update(kw)
+    return c
+
+
+def test_server_hydrojudge_request_shapes():
+    """The requests hydrojudge 4.0.5 sends (docs/server.md), field for field."""
+    if not os.path.exists("/usr/bin/gcc"):
+        raise harness.Skip("no gcc on this host")
+    d = os.path.join(harness.TMP, "mi-srv-hydro-%d" % os.getpid())
+    os.makedirs(d, exist_ok=True)
+    try:
+        with open(os.path.join(d, "1.in"), "w") as f:
+            f.write("3 4\n")
+        with open(os.path.join(d, "1.ans"), "w") as f:
+            f.write("7\n")
+        with Server("-src-prefix", d) as s:
+            coll = lambda m: [{"content": ""}, {"name": "stdout", "max": m}, {"name": "stderr", "max": m}]
+            src = '#include <stdio.h>\nint main(){int a,b;FILE*f=fopen("aplusb.in","r");' \
+                  'if(!f){scanf("%d%d",&a,&b);printf("%d\\n",a+b);return 0;}' \
+                  'fscanf(f,"%d%d",&a,&b);fprintf(fopen("aplusb.out","w"),"%d\\n",a+b);}\n'
+            r = s.run([hydro_cmd(["/usr/bin/gcc", "-O2", "-o", "foo", "foo.c", "-lm"], coll(4 << 20),
+                                 cpuLimit=10 * S, clockLimit=30 * S, memoryLimit=512 << 20,
+                                 copyIn={"foo.c": {"content": src}}, copyOutCached=["foo"])],
+                      pipeMapping=[])[0]
+            assert r["status"] == "Accepted", r
+            exe = r["fileIds"]["foo"]
+            # a test case: stdin from a host path, cached stdout/stderr
+            files = [{"src": os.path.join(d, "1.in")}, {"name": "stdout", "max": 32 << 20},
+                     {"name": "stderr", "max": 32 << 20}]
+            r = s.run([hydro_cmd(["/w/foo"], files, copyIn={"foo": {"fileId": exe}},
+                                 copyOutCached=["stdout", "stderr"])], pipeMapping=[])[0]
+            assert r["status"] == "Accepted" and set(r["fileIds"]) == {"stdout", "stderr"}, r
+            out = r["fileIds"]["stdout"]
+            assert s.get("/file/" + out)[1] == b"7\n"
+            # the default checker: bash compare.sh with usrout from the store, answer from the host
+            cmp_sh = "diff -q usrout answer >/dev/null || echo WA"
+            r = s.run([hydro_cmd(["/bin/bash", "compare.sh", "BZ"], coll(4 << 20), cpuLimit=16 * S,
+                                 clockLimit=48 * S, memoryLimit=512 << 20,
+                                 copyIn={"usrout": {"fileId": out}, "compare.sh": {"content": cmp_sh},
+                                         "answer": {"src": os.path.join(d, "1.ans")}})],
+                      pipeMapping=[])[0]
+            assert r["status"] == "Accepted" and r["exitStatus"] == 0 and r["files"]["stdout"] == "", r
+            # a file-I/O problem: optional cached output
+            r = s.run([hydro_cmd(["/w/foo"], coll(32 << 20), copyIn={"foo": {"fileId": exe},
+                                 "aplusb.in": {"src": os.path.join(d, "1.in")}},
+                                 copyOutCached=["stdout", "stderr", "aplusb.out?"])], pipeMapping=[])[0]
+            assert r["status"] == "Accepted" and "aplusb.out" in r["fileIds"], r
+            assert s.get("/file/" + r["fileIds"]["aplusb.out"])[1] == b"7\n"
+            # hydrojudge deletes every fileId after use
+            for fid in list(json.loads(s.get("/file")[1])):
+                assert s.request("DELETE", "/file/" + fid)[0] == 200
+            assert json.loads(s.get("/file")[1]) == {}
+    finally:
+        import shutil
+        shutil.rmtree(d, ignore_errors=True)
+
+
+def test_server_address_space_limit():
+    with Server("-src-prefix", harness.PAYLOADS) as s:
+        c = cmd(["/w/touch", "200"], memoryLimit=64 << 20, addressSpaceLimit=True,
+                copyIn={"touch": {"src": harness.payload("cg_touch_mem")}})
+        r = s.run([c])[0]
+        assert r["status"] != "Accepted" and r["memory"] < 64 << 20, r
+        c["addressSpaceLimit"] = False
+        c["memoryLimit"] = 512 << 20
+        assert s.run([c])[0]["status"] == "Accepted"
+
+
+def test_server_stack_limit():
+    with Server("-src-prefix", harness.PAYLOADS) as s:
+        c = lambda lim: cmd(["/w/deep", "16384"], stackLimit=lim,
+                            copyIn={"deep": {"src": harness.payload("bigstack")}})
+        small, big = s.run([c(1 << 20), c(64 << 20)])
+        assert small["status"] == "Signalled" and small["exitStatus"] == 11, small
+        assert big["status"] == "Accepted", big
