@@ -14,7 +14,7 @@
 #   --root DIR       DIR's contents at the guest's top (scripts, configuration);
 #   --cgroup PATH    run COMMAND in this non-root cgroup (e.g. sbx.slice/test.scope), every
 #                    level with cpu, cpuset, memory and pids enabled; default: the root cgroup.
-# Environment: MI_VM_MEM (2G), MI_VM_CPUS (2), MI_VM_TIMEOUT (900 s), MI_VM_ACCEL (auto: kvm
+# Environment: MI_VM_MEM (2G), MI_VM_CPUS (2), MI_VM_TIMEOUT (1200 s), MI_VM_ACCEL (auto: kvm
 # only where a hardware KVM module is loaded, else tcg), MI_VM_CPU (tcg's CPU model, max),
 # MI_VM_CACHE (/var/tmp/mini-isolate-vm), MI_VM_VERBOSE=1 (the console and timings on stderr).
 #
@@ -92,12 +92,15 @@ why=$(cannot_run_qemu)
 fetch_guest
 
 work=$(mktemp -d /var/tmp/mi-vm-run.XXXXXX)
-qemu_pid=""
+qemu_pid="" pack_pid="" sleep_pid=""
 finish() {
     # Never leave a qemu behind: on a timeout, an error or an interrupt of this script.
+    [ -z "$pack_pid" ] || kill -KILL "$pack_pid" 2>/dev/null || true
+    [ -z "$sleep_pid" ] || kill "$sleep_pid" 2>/dev/null || true
     if [ -n "$qemu_pid" ] && kill -0 "$qemu_pid" 2>/dev/null; then
         kill -TERM "$qemu_pid" 2>/dev/null; sleep 1; kill -KILL "$qemu_pid" 2>/dev/null || true
     fi
+    wait 2>/dev/null || true
     rm -rf "$work"
 }
 trap finish EXIT
@@ -118,8 +121,12 @@ printf 'root:x:0:0:root:/root:/bin/sh\nnobody:x:65534:65534:nobody:/nonexistent:
 printf 'root:x:0:\nnogroup:x:65534:\n' > "$top/etc/group"
 printf '%s\n' "$@" > "$top/etc/mi-vm/command"
 [ -z "$root" ] || cp -a "$root"/. "$top"/
+# In the background, so that an interrupt is handled at once (bash runs traps between commands).
 python3 "$HERE/initramfs.py" "$work/initrd" --root "$top" ${trees[@]+"${trees[@]}"} \
-    ${excludes[@]+"${excludes[@]}"} ${files[@]+"${files[@]}"}
+    ${excludes[@]+"${excludes[@]}"} ${files[@]+"${files[@]}"} &
+pack_pid=$!
+wait "$pack_pid" || die "could not write the initramfs" 1
+pack_pid=""
 
 accel=${MI_VM_ACCEL:-auto}
 if [ "$accel" = auto ]; then
@@ -136,7 +143,7 @@ case $accel in
     tcg) machine=(-accel tcg,thread=multi -cpu "${MI_VM_CPU:-max}") ;;
     *) die "MI_VM_ACCEL is kvm, tcg or auto" ;;
 esac
-limit=${MI_VM_TIMEOUT:-900}
+limit=${MI_VM_TIMEOUT:-1200}
 console=$work/console
 : > "$console"
 t_boot=$SECONDS
@@ -161,6 +168,7 @@ wait "$qemu_pid"
 qemu_rc=$?
 kill "$sleep_pid" 2>/dev/null
 wait "$sleep_pid" 2>/dev/null
+sleep_pid="" qemu_pid=""
 set -e
 qemu_pid=""
 
