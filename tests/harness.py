@@ -17,6 +17,9 @@ TMP = os.environ.get("MI_TEST_TMP", "/tmp")
 
 # Set by run-tests.sh for the ASan+UBSan pass: the keeper carries the sanitizer runtime.
 SANITIZED = os.environ.get("MI_SANITIZED") == "1"
+# The few wall-clock bounds of the tests ("ends promptly, not at the limit") are multiplied by
+# this: 1 natively; the VM runner sets MI_TEST_SLOW, emulation (TCG) being ~10x slower.
+SLOW = float(os.environ.get("MI_TEST_SLOW", "1"))
 
 
 SUITE_CG_PARENT = "mi-suite-%d" % os.getpid()

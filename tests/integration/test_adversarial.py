@@ -804,7 +804,12 @@ def test_adv_l_keeper_signal():
                 "./adv_l_ignore_term"]
         p = subprocess.Popen(argv, env=b.env(), stdout=subprocess.PIPE, stderr=subprocess.PIPE,
                              text=True)
-        time.sleep(0.7)
+        # The program runs (as the box uid) before the keeper is signalled: on a slow host (an
+        # emulated VM) a fixed delay can hit the keeper before it has set up its handlers.
+        end = time.monotonic() + 30
+        while not harness.uid_processes(60000 + b.id) and time.monotonic() < end:
+            time.sleep(0.05)
+        time.sleep(0.2)
         p.send_signal(signal.SIGTERM)
         try:
             out, err = p.communicate(timeout=15)
@@ -1133,7 +1138,9 @@ def test_adv_h_box_uid_process():
             p = subprocess.Popen([SETPRIV, "--reuid=%d" % uid, "--regid=%d" % uid,
                                   "--clear-groups", "sleep", "60"])
             try:
-                time.sleep(0.2)
+                end = time.monotonic() + 30  # setpriv has switched to the uid (slow hosts)
+                while p.pid not in harness.uid_processes(uid) and time.monotonic() < end:
+                    time.sleep(0.05)
                 r = b.cli(cmd)
                 try:
                     p.wait(5)

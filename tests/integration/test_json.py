@@ -94,12 +94,13 @@ def test_json_flood_1gib_is_capped_with_bounded_keeper_memory():
         with Box(cg=cg) as b:
             b.put("flood_stdout", src=payload("flood_stdout"))
             argv = [harness.BIN, "-b", str(b.id)] + (["--cg"] if cg else []) + [
-                "--json", "-t", "10", "-w", "20", "--run", "--", "./flood_stdout", "1024"]
-            rc, out, err, rss, secs = run_measured(argv, b.env(), 60)
+                "--json", "-t", "10", "-w", str(20 * harness.SLOW), "--run", "--",
+                "./flood_stdout", "1024"]
+            rc, out, err, rss, secs = run_measured(argv, b.env(), 60 * harness.SLOW)
             j = last_json(out.decode())
             assert j["status"] == "FileSizeLimit" and rc == 1, (j["status"], err)
             assert len(j["stdout"]) == 16 << 20, len(j["stdout"])  # the default cap, 16 MiB
-            assert secs < 20, secs
+            assert secs < 20 * harness.SLOW, secs
             # Keeper: the captured stream plus one JSON copy of it, never the 1 GiB.
             # (The sanitizer runtime's shadow and quarantine add ~50 MiB to a keeper.)
             assert rss < (128 if harness.SANITIZED else 64) * 1024, "keeper max RSS %d KiB" % rss

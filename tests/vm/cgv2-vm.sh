@@ -110,7 +110,8 @@ trap 'exit 143' TERM
 # The guest's own top: init, busybox (statically linked), merged /usr as on Debian 12, users.
 top=$work/top
 mkdir -p "$top"/usr/bin "$top"/usr/sbin "$top"/usr/lib "$top"/usr/lib64 "$top"/etc/mi-vm \
-         "$top"/proc "$top"/sys "$top"/dev "$top"/run "$top"/tmp "$top"/root
+         "$top"/proc "$top"/sys "$top"/dev "$top"/run "$top"/tmp "$top"/var/tmp "$top"/root
+chmod 1777 "$top"/tmp "$top"/var/tmp
 for d in bin sbin lib lib64; do ln -s usr/$d "$top/$d"; done
 cp "$CACHE/busybox" "$top/usr/bin/busybox"
 ln -s busybox "$top/usr/bin/sh"
