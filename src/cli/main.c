@@ -153,7 +153,8 @@ static const char usage_text[] =
     "\n"
     "Syscall policy (docs/security.md):\n"
     "    --syscalls=<flags>  isolate's syscall_flags for this run: 1 keyrings, 2 AF_VSOCK,\n"
-    "                        4 file locks, 8 io_uring, 16 native architecture only;\n"
+    "                        4 file locks and inotify, 8 io_uring, 16 native architecture\n"
+    "                        only, 32 page-cache probes;\n"
     "                        0 = no filter at all (default: config syscall_flags, 65535)\n"
     "    --allow-syscalls=<name,...>  Allow only these syscalls (plus sendmsg, close, execve,\n"
     "                        exit, exit_group, rt_sigreturn); any other is a SecurityViolation\n";
