@@ -345,8 +345,9 @@ static __attribute__((noreturn)) void program_main(const mi_config *c, const mi_
 /* ------------------------------------------------------------------ init (PID 1) */
 
 /* A procfs instance of the box's PID namespace (fsopen takes init's active namespace), not
- * attached anywhere: the keeper reads the CPU time of every process of the box through it,
- * whatever the box's own rules mount.  -1 if the kernel has no new mount API. */
+ * attached anywhere and never seen by the program: init sets the box's sysctls through it, the
+ * keeper reads the CPU time of every process of the box through it, whatever the box's own
+ * rules mount.  -1 if the kernel has no new mount API. */
 static int box_procfs(void)
 {
     int fs = (int)syscall(SYS_fsopen, "proc", FSOPEN_CLOEXEC);
@@ -355,8 +356,7 @@ static int box_procfs(void)
     int m = -1;
     if (syscall(SYS_fsconfig, fs, FSCONFIG_CMD_CREATE, NULL, NULL, 0) == 0)
         m = (int)syscall(SYS_fsmount, fs, FSMOUNT_CLOEXEC,
-                         MOUNT_ATTR_RDONLY | MOUNT_ATTR_NOSUID | MOUNT_ATTR_NODEV |
-                             MOUNT_ATTR_NOEXEC);
+                         MOUNT_ATTR_NOSUID | MOUNT_ATTR_NODEV | MOUNT_ATTR_NOEXEC);
     close(fs);
     return m;
 }
@@ -436,12 +436,18 @@ static __attribute__((noreturn)) void init_main(const mi_config *c, const char *
         _exit(1);
     mi_error err;
     signal(SIGPIPE, SIG_IGN);
+    int procfd = box_procfs();
     /* Executing a memfd (execveat AT_EMPTY_PATH, or execve of /proc/self/fd/N) would run a
      * binary from no mount at all, past every noexec rule.  vm.memfd_noexec is per PID
      * namespace and can only be raised: 2 makes every memfd of the box non-executable
-     * (kernel >= 6.3; docs/security.md).  Written through the /proc init still shares with the
-     * keeper; it applies to the writer's PID namespace, the box's. */
-    int mfd = open("/proc/sys/vm/memfd_noexec", O_WRONLY | O_CLOEXEC);
+     * (kernel >= 6.3; older ones have no such file: docs/security.md).  Written through the
+     * box's own procfs, so a read-only /proc of the host's does not stand in the way; it
+     * applies to the writer's PID namespace, the box's. */
+    int mfd = procfd >= 0 ? openat(procfd, "sys/vm/memfd_noexec", O_WRONLY | O_CLOEXEC) : -1;
+    if (procfd >= 0 && mfd < 0 && errno != ENOENT) {
+        send_error(sk, "Cannot set vm.memfd_noexec in the box: %s", strerror(errno));
+        _exit(1);
+    }
     if (mfd >= 0) {
         if (write(mfd, "2", 1) != 1) {
             send_error(sk, "Cannot set vm.memfd_noexec in the box: %s", strerror(errno));
@@ -449,7 +455,6 @@ static __attribute__((noreturn)) void init_main(const mi_config *c, const char *
         }
         close(mfd);
     }
-    int procfd = box_procfs();
     if (procfd >= 0) {
         struct msg pm;
         memset(&pm, 0, sizeof pm);
