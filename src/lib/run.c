@@ -361,6 +361,38 @@ static int box_procfs(void)
     return m;
 }
 
+/* The box's procfs: vm.memfd_noexec set through it, then handed to the keeper.  Exits on a
+ * failure that would leave the box weaker than documented. */
+static void init_procfs(int sk)
+{
+    int procfd = box_procfs();
+    /* Executing a memfd (execveat AT_EMPTY_PATH, or execve of /proc/self/fd/N) would run a
+     * binary from no mount at all, past every noexec rule.  vm.memfd_noexec is per PID
+     * namespace and can only be raised: 2 makes every memfd of the box non-executable
+     * (kernel >= 6.3; older ones have no such file: docs/security.md).  Written through the
+     * box's own procfs, so a read-only /proc of the host's does not stand in the way; it
+     * applies to the writer's PID namespace, the box's. */
+    int mfd = procfd >= 0 ? openat(procfd, "sys/vm/memfd_noexec", O_WRONLY | O_CLOEXEC) : -1;
+    if (procfd >= 0 && mfd < 0 && errno != ENOENT) {
+        send_error(sk, "Cannot set vm.memfd_noexec in the box: %s", strerror(errno));
+        _exit(1);
+    }
+    if (mfd >= 0) {
+        if (write(mfd, "2", 1) != 1) {
+            send_error(sk, "Cannot set vm.memfd_noexec in the box: %s", strerror(errno));
+            _exit(1);
+        }
+        close(mfd);
+    }
+    if (procfd >= 0) {
+        struct msg pm;
+        memset(&pm, 0, sizeof pm);
+        pm.type = MSG_PROC;
+        send_msg(sk, &pm, procfd);
+        close(procfd);
+    }
+}
+
 /* The network namespace of the box's next run, made while this one runs (init only waits; the
  * program already has its own namespace) so that a fresh namespace per run costs no time on
  * the run's path.  Sent to the keeper, which binds it on <box>/netns.  On failure the next run
@@ -436,32 +468,7 @@ static __attribute__((noreturn)) void init_main(const mi_config *c, const char *
         _exit(1);
     mi_error err;
     signal(SIGPIPE, SIG_IGN);
-    int procfd = box_procfs();
-    /* Executing a memfd (execveat AT_EMPTY_PATH, or execve of /proc/self/fd/N) would run a
-     * binary from no mount at all, past every noexec rule.  vm.memfd_noexec is per PID
-     * namespace and can only be raised: 2 makes every memfd of the box non-executable
-     * (kernel >= 6.3; older ones have no such file: docs/security.md).  Written through the
-     * box's own procfs, so a read-only /proc of the host's does not stand in the way; it
-     * applies to the writer's PID namespace, the box's. */
-    int mfd = procfd >= 0 ? openat(procfd, "sys/vm/memfd_noexec", O_WRONLY | O_CLOEXEC) : -1;
-    if (procfd >= 0 && mfd < 0 && errno != ENOENT) {
-        send_error(sk, "Cannot set vm.memfd_noexec in the box: %s", strerror(errno));
-        _exit(1);
-    }
-    if (mfd >= 0) {
-        if (write(mfd, "2", 1) != 1) {
-            send_error(sk, "Cannot set vm.memfd_noexec in the box: %s", strerror(errno));
-            _exit(1);
-        }
-        close(mfd);
-    }
-    if (procfd >= 0) {
-        struct msg pm;
-        memset(&pm, 0, sizeof pm);
-        pm.type = MSG_PROC;
-        send_msg(sk, &pm, procfd);
-        close(procfd);
-    }
+    init_procfs(sk);
     if (sethostname("mini-isolate", 12) < 0) {
         send_error(sk, "sethostname: %s", strerror(errno));
         _exit(1);
