@@ -610,3 +610,24 @@ def test_server_stack_limit():
         small, big = s.run([c(1 << 20), c(64 << 20)])
         assert small["status"] == "Signalled" and small["exitStatus"] == 11, small
         assert big["status"] == "Accepted", big
+
+
+def test_server_queued_client_that_leaves_frees_its_place():
+    with Server("-parallelism", "1", "-queue-size", "1") as s:
+        res = {}
+
+        def go(k, secs):
+            res[k] = s.request("POST", "/run", json.dumps({"cmd": [sh("sleep %s" % secs)]}))
+        a = threading.Thread(target=go, args=("a", 3))
+        a.start()
+        time.sleep(0.7)
+        c = s.conn()
+        c.request("POST", "/run", json.dumps({"cmd": [sh("true")]}))  # queued behind a
+        time.sleep(0.5)
+        c.sock.shutdown(socket.SHUT_RDWR)
+        c.close()
+        time.sleep(0.5)  # waiters look every 100 ms
+        st, data = s.request("POST", "/run", json.dumps({"cmd": [sh("echo third")]}))
+        assert st == 200 and json.loads(data)[0]["files"]["stdout"] == "third\n", (st, data)
+        a.join()
+        assert res["a"][0] == 200, res
