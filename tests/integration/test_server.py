@@ -631,3 +631,26 @@ def test_server_queued_client_that_leaves_frees_its_place():
         assert st == 200 and json.loads(data)[0]["files"]["stdout"] == "third\n", (st, data)
         a.join()
         assert res["a"][0] == 200, res
+
+
+def test_server_net_share_and_tmpfs_size():
+    ifaces = "grep -c : /proc/net/dev"
+    with Server("-tmp-fs-param", "size=1m,nr_inodes=64") as s:
+        r = s.run([sh(ifaces), sh("head -c 2000000 /dev/zero > /w/big || echo full; "
+                                  "head -c 2000000 /dev/zero > /tmp/big || echo tmpfull")])
+        assert r[0]["files"]["stdout"] == "1\n", r[0]  # lo only
+        assert r[1]["files"]["stdout"] == "full\ntmpfull\n", r[1]
+    with open("/proc/net/dev") as f:
+        host = sum(1 for line in f if ":" in line)
+    if host < 2:
+        raise harness.Skip("the host has only lo: -net-share cannot be told apart")
+    with Server("-net-share") as s:
+        r = s.run([sh(ifaces)])[0]
+        assert r["files"]["stdout"] == "%d\n" % host, r
+
+
+def test_server_needs_root():
+    import subprocess
+    r = subprocess.run(["/usr/bin/setpriv", "--reuid=65534", "--regid=65534", "--clear-groups",
+                        os.path.join(harness.BUILD, "mini-isolate-serve")], capture_output=True, text=True)
+    assert r.returncode == 2 and "root" in r.stderr, r
