@@ -14,6 +14,10 @@ import time
 import harness
 
 SERVE = os.path.join(harness.BUILD, "mini-isolate-serve")
+# How much slower than this machine the tests may run: the VM runner (TCG, no acceleration; it
+# sets PYTHONHOME) is about ten times slower.  Limits a test expects a program to stay under, and
+# waits, are scaled; limits a test expects to be hit are not.
+SLOW = float(os.environ.get("MI_TEST_SLOW", "10" if os.environ.get("PYTHONHOME") else "1"))
 
 _lock = threading.Lock()
 _next = 1_500_000_000 + (os.getpid() % 10_000) * 10_000
@@ -79,7 +83,7 @@ class Server:
         self.wait_ready()
 
     def wait_ready(self):
-        deadline = time.monotonic() + 30
+        deadline = time.monotonic() + 30 * SLOW
         while time.monotonic() < deadline:
             if self.proc.poll() is not None:
                 raise AssertionError("server exited %s: %s" % (self.proc.returncode, self.logtext()))
@@ -102,7 +106,7 @@ class Server:
             return UnixConn(self.unix, timeout=timeout)
         return http.client.HTTPConnection("127.0.0.1", self.port, timeout=timeout)
 
-    def request(self, method, path, body=None, headers=None, timeout=120):
+    def request(self, method, path, body=None, headers=None, timeout=120 * SLOW):
         c = self.conn(timeout)
         try:
             c.request(method, path, body=body, headers=headers or {})
@@ -125,7 +129,7 @@ class Server:
         assert st == expect, (st, data, self.logtext())
         return json.loads(data)
 
-    def stop(self, sig=signal.SIGTERM, timeout=30):
+    def stop(self, sig=signal.SIGTERM, timeout=30 * SLOW):
         if self.proc.poll() is None:
             self.proc.send_signal(sig)
             try:
@@ -169,7 +173,7 @@ def cmd(args, stdin="", max_out=1 << 20, **kw):
     c = {"args": args, "env": ["PATH=/usr/local/bin:/usr/bin:/bin", "HOME=/w"],
          "files": [{"content": stdin}, {"name": "stdout", "max": max_out},
                    {"name": "stderr", "max": max_out}],
-         "cpuLimit": 5_000_000_000, "clockLimit": 15_000_000_000,
+         "cpuLimit": int(5_000_000_000 * SLOW), "clockLimit": int(15_000_000_000 * SLOW),
          "memoryLimit": 256 << 20, "procLimit": 32}
     c.update(kw)
     return c
