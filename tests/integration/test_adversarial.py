@@ -126,7 +126,7 @@ def raw_run(b, *cmd, opts=(), timeout=60, **popen):
 
 
 def wait_for(path, timeout=15):
-    end = time.monotonic() + timeout
+    end = time.monotonic() + timeout * harness.SLOW
     while time.monotonic() < end:
         if os.path.exists(path):
             return True
@@ -609,7 +609,8 @@ def test_adv_r_forkbomb():
 
 def test_adv_r_forkbomb_cg():
     with Box(cg=True) as b:
-        r = b.run("adv_r_forkbomb", opts=["-p20", "-w", "10"], timeout=60)
+        r = b.run("adv_r_forkbomb", opts=["-p20", "-w", str(10 * harness.SLOW)],
+                  timeout=60 * harness.SLOW)
         check("adv_r_forkbomb [--cg -p20]", 7, r, "ProcessLimit", "RE")
         host_assert("adv_r_forkbomb [--cg -p20]", 7, no_box_processes(b) == [],
                     "processes left")
@@ -636,7 +637,8 @@ def test_adv_r_membomb_cg():
 
 def test_adv_r_inode_flood():
     with Box() as b:
-        r = b.run("adv_r_inode_flood", "100000", opts=["-w", "60"], timeout=120)
+        r = b.run("adv_r_inode_flood", "100000", opts=["-w", str(60 * harness.SLOW)],
+                  timeout=120 * harness.SLOW)
         check("adv_r_inode_flood", 7, r, "Success", "OK")
         info = [l[6:] for l in r.stdout.splitlines() if l.startswith("info: ")]
         with _rlock:
