@@ -1145,7 +1145,7 @@ def test_adv_h_box_uid_process():
                     time.sleep(0.05)
                 r = b.cli(cmd)
                 try:
-                    p.wait(5)
+                    p.wait(10)
                 except subprocess.TimeoutExpired:
                     pass
                 host_assert(name, 12, r.returncode == 0 and p.poll() is not None,
