@@ -1,16 +1,27 @@
 """Setuid-root use: a setuid copy of the CLI (built with a fixed config path,
 tests/meson.build: mini-isolate-suidtest) run by an unprivileged uid through setpriv.
 
-The config lives at the compiled-in /var/tmp/mi-suid-test.conf, so only this one test function
-uses it (the suite never runs a test function twice at once)."""
+The config lives at the compiled-in /var/tmp/mi-suid-test<build dir>.conf (read back from the
+binary: the VM runs a copy staged elsewhere), so only this one test function uses it (the suite never runs a test function twice at once)."""
 import os
+import re
 import shutil
 import subprocess
 import tempfile
 
 import harness
 
-CONF = "/var/tmp/mi-suid-test.conf"
+def compiled_conf(binary):
+    """The config path compiled into the suidtest binary (tests/meson.build)."""
+    try:
+        with open(binary, "rb") as f:
+            m = re.search(rb"/var/tmp/mi-suid-test[^\0]*?\.conf", f.read())
+    except OSError:
+        return None
+    return m.group(0).decode() if m else None
+
+
+CONF = compiled_conf(os.path.join(harness.BUILD, "tests", "mini-isolate-suidtest"))
 UID = 64123  # an unused uid: no passwd entry needed with setpriv
 BOX = 1990000 + os.getpid() % 1000
 
