@@ -41,6 +41,10 @@ for f in "$BUILD"/libmini-isolate.so* "$REPO"/tests/*.py "$REPO"/tests/integrati
          "$REPO/examples/run.py" "$REPO/contrib/systemd/mini-isolate-cg-keeper"; do
     [ -d "$f" ] || put+=(--file "$f")
 done
+# Data files the tests read from the source tree (ordinary programs' sources, the fuzz corpus).
+for d in "$REPO/tests/payloads/ordinary" "$REPO/tests/fuzz"; do
+    [ ! -d "$d" ] || put+=(--tree "$d")
+done
 # Host programs the tests call that busybox lacks or has in another form.
 for b in "$PY" /usr/bin/setpriv /usr/bin/findmnt ${MI_VM_EXTRA_BINS:-}; do
     p=$(command -v "$b") || die "no such program on this host: $b"
