@@ -300,7 +300,7 @@ static int set_key(mi_host_config *h, const char *key, const char *val, const ch
     if (!strcmp(key, "syscall_flags"))
         return set_u32(&h->syscall_flags, val, 0, 0xffff, file, line, key, err);
     if (!strcmp(key, "restricted_init")) {
-        uint32_t v;
+        uint32_t v = 0; /* set_u32 sets it on success; gcc -O3 cannot see that */
         if (set_u32(&v, val, 0, 1, file, line, key, err) < 0)
             return -1;
         h->restricted_init = v;
