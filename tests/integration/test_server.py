@@ -1,6 +1,7 @@
 """mini-isolate serve: go-judge's HTTP API against the real server, real boxes (docs/server.md)."""
 import json
 import os
+import shutil
 import re
 import socket
 import threading
@@ -120,13 +121,20 @@ def test_server_src_prefix():
     try:
         with open(os.path.join(d, "in.txt"), "w") as f:
             f.write("from host\n")
-        os.symlink("/etc/hostname", os.path.join(d, "escape"))
+        # The file outside the prefix is the test's own: the VM's busybox root has no /etc/hostname,
+        # and a path that does not exist would be refused for another reason (500).
+        outside = d + "-outside"
+        os.makedirs(outside, exist_ok=True)
+        with open(os.path.join(outside, "secret"), "w") as f:
+            f.write("host secret\n")
+        os.symlink(os.path.join(outside, "secret"), os.path.join(d, "escape"))
         with Server("-src-prefix", d) as s:
             c = sh("cat; cat f", copyIn={"f": {"src": os.path.join(d, "in.txt")}})
             c["files"][0] = {"src": os.path.join(d, "in.txt")}
             r = s.run([c])[0]
             assert r["files"]["stdout"] == "from host\nfrom host\n", r
-            for bad in ("/etc/hostname", os.path.join(d, "escape"), d + "/../etc/hostname"):
+            for bad in (os.path.join(outside, "secret"), os.path.join(d, "escape"),
+                        d + "/../" + os.path.basename(outside) + "/secret"):
                 c["files"][0] = {"src": bad}
                 st, data = s.request("POST", "/run", json.dumps({"cmd": [c]}))
                 assert st == 400 and b"src-prefix" in data, (bad, st, data)
@@ -144,6 +152,7 @@ def test_server_src_prefix():
             except OSError:
                 pass
         os.rmdir(d)
+        shutil.rmtree(d + "-outside", ignore_errors=True)
 
 
 def multipart(name, data):
@@ -328,6 +337,14 @@ def test_server_auth_token():
 
 
 def test_server_concurrent_requests():
+    if harness.SANITIZED:
+        # Known defect, not a sanitizer false alarm: the server forks its workers from a
+        # multithreaded process. glibc's malloc is fork-safe, gcc 12's ASan allocator is not:
+        # a worker forked while another connection thread holds the allocator lock deadlocks
+        # (seen in ~2 of 12 runs, gdb: __sanitizer::Mutex::Lock under fdopendir in the worker).
+        # The fix is a single-threaded spawner started before the HTTP threads (issue 12, open).
+        raise harness.Skip("workers forked from the threaded server deadlock in ASan's allocator "
+                           "(not in glibc's); a single-threaded spawner is the open fix")
     with Server("-parallelism", "3") as s:
         out = [None] * 8
 
