@@ -33,6 +33,8 @@ PYLIB=$("$PY" -c 'import sysconfig; print(sysconfig.get_path("stdlib"))')
 # --- What goes into the guest: files at their host paths, the guest's scripts in $TOP.
 TOP=$(mktemp -d /var/tmp/mi-vm-top.XXXXXX)
 trap 'rm -rf "$TOP"' EXIT
+trap 'exit 130' INT   # so that the EXIT trap also runs when interrupted or killed by TERM
+trap 'exit 143' TERM
 mkdir -p "$TOP/mi-vm"
 put=()
 add() { for f; do [ -f "$f" ] && [ -x "$f" ] && put+=(--file "$f"); done; return 0; }
