@@ -68,7 +68,7 @@ cat > "$TOP/mi-vm/pass.sh" <<'INNER'
 #!/bin/sh
 . /mi-vm/paths
 label=$1; shift
-export PYTHONDONTWRITEBYTECODE=1 MI_BUILD=$build MI_TEST_TMP=/tmp MI_TEST_SLOW=10
+export PYTHONDONTWRITEBYTECODE=1 MI_BUILD=$build MI_TEST_TMP=/tmp MI_TEST_SLOW=10 MI_IN_VM=1
 echo "== $label: runner in cgroup $(sed -n 's/^0:://p' /proc/self/cgroup), cg_root ${MI_TEST_CG_ROOT:-auto}"
 rc=0
 run() {
