@@ -8,7 +8,7 @@ set -eu
 # --vm: also qemu for the pure cgroup v2 VM of the test suite (tests/vm/cgv2-vm.sh; the guest's
 # kernel and busybox are downloaded into a cache there, not installed).  Not fatal: without
 # qemu the suite says the VM part cannot run.
-PKGS="gcc g++ libc6-dev default-jdk-headless meson ninja-build pkg-config libseccomp-dev libjansson-dev libmicrohttpd-dev clang python3 iproute2 util-linux"
+PKGS="gcc g++ libc6-dev default-jdk-headless meson ninja-build pkg-config libseccomp-dev libjansson-dev libmicrohttpd-dev libcurl4-openssl-dev clang python3 iproute2 util-linux"
 export DEBIAN_FRONTEND=noninteractive
 install() {
     missing=""
