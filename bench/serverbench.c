@@ -731,6 +731,7 @@ int main(int argc, char **argv)
         port = 20000 + (int)(getpid() % 20000);
     if (out || want_json)
         jroot = json_object(), js = stdout;
+    setvbuf(stdout, NULL, _IOLBF, 0); /* progress, also into a file */
     curl_global_init(CURL_GLOBAL_DEFAULT);
     signal(SIGPIPE, SIG_IGN);
     signal(SIGINT, on_signal);
