@@ -104,6 +104,8 @@ typedef struct mi_result {
     char isolate_status[3];  /* "", "RE", "SG", "TO", "XX" */
     char message[1200];      /* isolate's message text */
     char warning[512];       /* a configured limit this run could not fully enforce ("": none) */
+    bool has_procs_peak;     /* procs_peak was measured (--cg and the kernel has pids.peak) */
+    uint64_t procs_peak;     /* most processes and threads the box held at once in this run */
 } mi_result;
 
 void mi_result_init(mi_result *r);
@@ -203,6 +205,19 @@ typedef struct mi_config {
     uint64_t core_kib;       /* --core: RLIMIT_CORE (default 0) */
     uint64_t open_files;     /* -n: RLIMIT_NOFILE count (default 1024); 0 = inherit */
     uint64_t processes;      /* -p: RLIMIT_NPROC / pids.max (default 1); MI_UNLIMITED = none */
+    uint64_t data_kib;       /* RLIMIT_DATA (heap, data and private writable mappings); default
+                                MI_UNLIMITED.  Unlike -m it leaves read-only and shared mappings
+                                alone, so a runtime that reserves address space still starts */
+    /* CPU bandwidth of the whole box (--cg only: cgroup cpu.max, v1 cpu.cfs_quota_us): at most
+     * cpu_rate/1000 CPUs over every period of cpu_period_us.  0 = no limit (the default);
+     * without --cg the run is refused (no per-box mechanism exists without control groups). */
+    uint32_t cpu_rate;       /* 1000 = one CPU */
+    uint32_t cpu_period_us;  /* CFS period, 0 = 100000 (100 ms); kernel range 1000..1000000 */
+    /* CPUs of this run (cpuset list syntax, "0-1,3"); NULL = the box's box<N>.cpus, or every CPU.
+     * It must lie within box<N>.cpus when that is set, else within the CPUs the caller may use
+     * (sched_getaffinity): a run never widens what the host configuration allows.  With --cg
+     * the cpuset controller enforces it, without it the affinity is advisory (a warning). */
+    char *cpus;
 
     double time_limit;       /* -t, CPU seconds */
     double wall_time_limit;  /* -w */
@@ -306,6 +321,10 @@ int mi_box_list(const mi_host_config *h, mi_box_info **out, size_t *n, mi_error 
     "without --cg, -m limits each process's address space only: memory kept in memfds, "        \
     "/dev/shm, /tmp and other tmpfs files is not bounded (use --cg with --cg-mem to bound the "   \
     "whole box)"
+
+/* Whether --cg runs on this host report procs_peak (kernel >= 6.1 with pids.peak, and on
+ * cgroup v1 a pids hierarchy of its own). */
+bool mi_procs_peak_available(const mi_host_config *h);
 
 /* Run c->argv in the initialised box.  Returns 0 when the sandbox did its job (the program's
  * outcome, whatever it is, is in *r), -1 on a sandbox failure: then *err says why and *r has

@@ -470,12 +470,24 @@ static int check_sizes(const mi_config *c, mi_error *err)
         uint64_t v;
         const char *what;
     } kib[] = {{c->cg_mem_kib, "cg-mem"}, {c->mem_kib, "mem"}, {c->stack_kib, "stack"},
-               {c->fsize_kib, "fsize"}, {c->core_kib, "core"}};
+               {c->fsize_kib, "fsize"}, {c->core_kib, "core"}, {c->data_kib, "data"}};
     for (size_t i = 0; i < sizeof kib / sizeof kib[0]; i++)
         if (kib[i].v != MI_UNLIMITED && kib[i].v > UINT64_MAX / 1024)
             return mi_fail(err, MI_ERR_USAGE, ERANGE, "The %s limit (%llu KiB) is too large",
                            kib[i].what, (unsigned long long)kib[i].v);
     return 0;
+}
+
+/* The CPU rate has no mechanism without control groups (RLIMIT_CPU bounds time, not share):
+ * refused rather than run unthrottled.  The run's CPU list must narrow the box's. */
+static int check_cpu(const mi_config *c, mi_error *err)
+{
+    if (c->cpu_rate && !c->cg)
+        return mi_fail(err, MI_ERR_USAGE, EINVAL, "A CPU rate limit needs control groups (--cg)");
+    if (c->cpu_rate && c->cpu_period_us && (c->cpu_period_us < 1000 || c->cpu_period_us > 1000000))
+        return mi_fail(err, MI_ERR_USAGE, ERANGE, "The CPU period must be 1000..1000000 us, "
+                       "not %u", c->cpu_period_us);
+    return mi_cpuset_check(c, err);
 }
 
 /* A setuid caller is not the administrator: the syscall policy of the configuration is a
@@ -515,7 +527,7 @@ int mi_box_run(const mi_config *c, mi_result *r, mi_error *err)
     if (c->argc == 0 || !c->argv || !c->argv[0])
         return mi_fail(err, MI_ERR_USAGE, EINVAL, "No program to run");
     if (mi_box_path(c, dir, sizeof dir, err) < 0 || check_sizes(c, err) < 0 ||
-        check_caller_policy(c, err) < 0)
+        check_cpu(c, err) < 0 || check_caller_policy(c, err) < 0)
         return -1;
     int lock = lock_box(c, c->wait_for_lock, err);
     if (lock < 0)

@@ -182,13 +182,14 @@ static bool has_word(const char *list, const char *word)
     return false;
 }
 
-static const char *const v1_names[] = {"memory", "cpuacct", "pids", "cpuset", "freezer"};
-#define V1_N 5
+static const char *const v1_names[] = {"memory", "cpuacct", "pids", "cpuset", "freezer", "cpu"};
+#define V1_N 6
 #define V1_REQUIRED 3 /* the first three */
 
 static char *v1_field(mi_cg_layout *l, int i)
 {
-    char *f[V1_N] = {l->v1_memory, l->v1_cpuacct, l->v1_pids, l->v1_cpuset, l->v1_freezer};
+    char *f[V1_N] = {l->v1_memory, l->v1_cpuacct, l->v1_pids, l->v1_cpuset, l->v1_freezer,
+                     l->v1_cpu};
     return f[i];
 }
 
@@ -624,6 +625,26 @@ static void report_cpusets(FILE *out, const mi_host_config *h, const mi_cg_layou
         fprintf(out, "    box %u: cpus %s, mems %s\n", h->cpusets[i].box_id,
                 h->cpusets[i].cpus ? h->cpusets[i].cpus : "(all)",
                 h->cpusets[i].mems ? h->cpusets[i].mems : "(all)");
+}
+
+bool mi_procs_peak_available(const mi_host_config *h)
+{
+    mi_cg_layout lay;
+    mi_error e;
+    struct utsname u;
+    unsigned major = 0, minor = 0;
+    if (mi_cg_detect(h, &lay, &e) < 0 || uname(&u) < 0 ||
+        sscanf(u.release, "%u.%u", &major, &minor) != 2 || major * 1000 + minor < 6001)
+        return false; /* pids.peak is in kernels >= 6.1 */
+    if (lay.version == MI_CG_V2)
+        return true; /* every run has a fresh leaf */
+    /* v1: the run's own pids group exists only when pids has its hierarchy to itself */
+    const char *other[] = {lay.v1_memory, lay.v1_cpuacct, lay.v1_cpuset, lay.v1_freezer,
+                           lay.v1_cpu};
+    for (size_t i = 0; i < sizeof other / sizeof other[0]; i++)
+        if (!strcmp(other[i], lay.v1_pids))
+            return false;
+    return true;
 }
 
 int mi_cg_check_environment(const mi_host_config *h, FILE *out)

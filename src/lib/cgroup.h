@@ -30,6 +30,7 @@ typedef struct mi_cg_layout {
     char v1_pids[4096];
     char v1_cpuset[4096];
     char v1_freezer[4096];
+    char v1_cpu[4096];       /* cpu (CFS bandwidth), optional: only runs with a CPU rate need it */
     bool hybrid;             /* v1 controllers plus a cgroup2 mount without them */
     /* Box groups are <base>/<parent>/box-N: base is each v1 hierarchy's mount, or v2_base;
      * parent is cg_parent, by default "mini-isolate" below a cgroup root and nothing below a
@@ -49,6 +50,8 @@ typedef struct mi_cg_limits {
     uint32_t box_id;     /* for messages naming box<N>.cpus / .mems */
     const char *cpus;    /* box<N>.cpus (cpuset list), NULL = every CPU the parent has */
     const char *mems;    /* box<N>.mems, NULL = every memory node the parent has */
+    uint64_t cpu_quota_us;  /* CPU time per period of the whole box, MI_UNLIMITED = none */
+    uint64_t cpu_period_us; /* the CFS period (with a quota) */
 } mi_cg_limits;
 
 typedef struct mi_cg_stats {
@@ -57,6 +60,8 @@ typedef struct mi_cg_stats {
     bool mem_peak_valid;
     uint64_t oom_kills;       /* OOM kills in the box cgroup during this run */
     uint64_t pids_max_hits;   /* forks refused by pids.max during this run */
+    uint64_t pids_peak;       /* most tasks at once during this run (pids.peak) */
+    bool pids_peak_valid;     /* the kernel has pids.peak (>= 6.1) and it counts this run only */
 } mi_cg_stats;
 
 /* Detect the host's cgroup layout for the config's cg_root and cg_parent (README

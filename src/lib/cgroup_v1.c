@@ -2,9 +2,12 @@
  *
  * Layout: <mount>/<parent>/box-<id> in each hierarchy used (parent: cg_parent, by default
  * mini-isolate): memory, cpuacct and pids
- * (required), cpuset and freezer (optional); co-mounted controllers share one directory.  The box
- * group serves every run, so prepare_run resets what v1 can reset (memory peaks, cpuacct.usage)
- * and snapshots the cumulative counters it cannot (oom_kill, pids.events max). */
+ * (required), cpuset, freezer and cpu (optional); co-mounted controllers share one directory.  The
+ * box group serves every run, so prepare_run resets what v1 can reset (memory peaks,
+ * cpuacct.usage) and snapshots the cumulative counters it cannot (oom_kill).  pids.peak cannot be
+ * reset at all: when the pids hierarchy is mounted alone (the usual layout), each run's tasks go
+ * into a fresh child box-<id>/run of it, which holds pids.max, pids.events and pids.peak of
+ * that run only. */
 #include "cgroup.h"
 #include "internal.h"
 
@@ -16,7 +19,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
-enum { H_MEMORY, H_CPUACCT, H_PIDS, H_CPUSET, H_FREEZER, H_N, H_REQUIRED = H_CPUSET };
+enum { H_MEMORY, H_CPUACCT, H_PIDS, H_CPUSET, H_FREEZER, H_CPU, H_N, H_REQUIRED = H_CPUSET };
 
 typedef struct cg1 {
     mi_cgroup base;
@@ -25,13 +28,15 @@ typedef struct cg1 {
     int procs[H_N];    /* cgroup.procs of primary hierarchies, opened by prepare_run */
     bool memsw;        /* memory.memsw.* exist (swap accounting) */
     uint64_t oom_base, pids_base;
+    bool pids_alone;   /* the pids hierarchy has no other controller we use: a run child works */
+    int pids_run;      /* box-<id>/run in the pids hierarchy (pids_alone), -1 before a run */
     char path[4096];   /* memory hierarchy's box group, for messages */
 } cg1;
 
 static const char *mount_of(const mi_cg_layout *lay, int i)
 {
     const char *m[H_N] = {lay->v1_memory, lay->v1_cpuacct, lay->v1_pids, lay->v1_cpuset,
-                          lay->v1_freezer};
+                          lay->v1_freezer, lay->v1_cpu};
     return m[i];
 }
 
@@ -61,6 +66,8 @@ static void cg1_close(mi_cgroup *base)
 {
     cg1 *cg = (cg1 *)base;
     close_procs(cg);
+    if (cg->pids_run >= 0)
+        close(cg->pids_run);
     for (int i = 0; i < H_N; i++)
         if (cg->primary[i] && cg->dir[i] >= 0)
             close(cg->dir[i]);
@@ -78,6 +85,11 @@ static int open_box(const mi_cg_layout *lay, uint32_t box_id, bool must_exist, c
     cg->base.ops = &mi_cg_v1_ops;
     for (int i = 0; i < H_N; i++)
         cg->dir[i] = cg->procs[i] = -1;
+    cg->pids_run = -1;
+    cg->pids_alone = true;
+    for (int i = 0; i < H_N; i++)
+        if (i != H_PIDS && !strcmp(mount_of(lay, i), lay->v1_pids))
+            cg->pids_alone = false;
     int rc = box_path(lay, H_MEMORY, box_id, cg->path, sizeof cg->path);
     for (int i = 0; rc == 0 && i < H_N; i++) {
         char p[4096];
@@ -158,7 +170,8 @@ static int kill_tasks(cg1 *cg, mi_error *err)
         int n = 0;
         for (int i = 0; i < H_N; i++)
             if (cg->primary[i] && cg->dir[i] >= 0) {
-                int r = mi_cg_kill_listed_at(cg->dir[i]);
+                int r = mi_cg_kill_listed_at(i == H_PIDS && cg->pids_run >= 0 ? cg->pids_run
+                                                                              : cg->dir[i]);
                 n += r > 0 ? r : 0;
             }
         if (fz >= 0)
@@ -178,6 +191,10 @@ static int cg1_box_remove(const mi_cg_layout *lay, uint32_t box_id, mi_error *er
     if (open_box(lay, box_id, false, &cg, err) < 0)
         return -1;
     int rc = kill_tasks(cg, err);
+    if (rc == 0 && cg->dir[H_PIDS] >= 0 && unlinkat(cg->dir[H_PIDS], "run", AT_REMOVEDIR) < 0 &&
+        errno != ENOENT)
+        rc = mi_fail_errno(err, MI_ERR_CGROUP, errno, "Cannot remove the run group of %s",
+                           cg->path);
     for (int i = 0; rc == 0 && i < H_N; i++) {
         char p[4096];
         if (!cg->primary[i] || cg->dir[i] < 0 || box_path(lay, i, box_id, p, sizeof p) < 0)
@@ -313,6 +330,52 @@ static int set_cpuset(cg1 *cg, const mi_cg_limits *lim, mi_error *err)
     return rc;
 }
 
+/* This run's group in the pids hierarchy: a fresh box-<id>/run (pids.peak counts this run
+ * only), or the box group itself when pids shares its hierarchy with other controllers. */
+static int pids_group(cg1 *cg, mi_error *err)
+{
+    int box = cg->dir[H_PIDS];
+    if (cg->pids_run >= 0)
+        close(cg->pids_run);
+    cg->pids_run = -1;
+    if (!cg->pids_alone)
+        return box;
+    /* The box group's own limit goes: the run's is the one that counts refused forks. */
+    if (set(box, "pids.max", "max", cg, err) < 0)
+        return -1;
+    if (unlinkat(box, "run", AT_REMOVEDIR) < 0 && errno != ENOENT)
+        return mi_fail_errno(err, MI_ERR_CGROUP, errno, "Cannot remove the last run's pids "
+                             "group of %s", cg->path);
+    int fd = mi_cg_mkdir_open_at(box, "run");
+    if (fd < 0)
+        return mi_fail_errno(err, MI_ERR_CGROUP, -fd, "Cannot create the pids group of this "
+                             "run under %s", cg->path);
+    return cg->pids_run = fd;
+}
+
+/* CFS bandwidth: a quota of CPU time per period for the whole box (all its threads). */
+static int set_cpu_rate(cg1 *cg, const mi_cg_limits *lim, mi_error *err)
+{
+    int fd = cg->dir[H_CPU];
+    if (fd < 0 && lim->cpu_quota_us != MI_UNLIMITED)
+        return mi_fail(err, MI_ERR_CGROUP, ENOENT, "A CPU rate limit needs the cgroup v1 cpu "
+                       "hierarchy (not mounted, or the box was made without it: run --init "
+                       "--cg again)");
+    if (fd < 0)
+        return 0;
+    char q[32], per[32];
+    snprintf(per, sizeof per, "%" PRIu64, lim->cpu_period_us);
+    if (lim->cpu_quota_us == MI_UNLIMITED)
+        snprintf(q, sizeof q, "-1");
+    else
+        snprintf(q, sizeof q, "%" PRIu64, lim->cpu_quota_us);
+    /* quota off first: the kernel checks each new period against the current quota */
+    return set(fd, "cpu.cfs_quota_us", "-1", cg, err) < 0 ||
+                   set(fd, "cpu.cfs_period_us", per, cg, err) < 0 ||
+                   set(fd, "cpu.cfs_quota_us", q, cg, err) < 0
+               ? -1 : 0;
+}
+
 static int cg1_prepare_run(mi_cgroup *base, const mi_cg_limits *lim, mi_error *err)
 {
     cg1 *cg = (cg1 *)base;
@@ -345,21 +408,24 @@ static int cg1_prepare_run(mi_cgroup *base, const mi_cg_limits *lim, mi_error *e
         (cg->memsw && set(m, "memory.memsw.limit_in_bytes", mem, cg, err) < 0) ||
         set(m, "memory.max_usage_in_bytes", "0", cg, err) < 0 ||
         (cg->memsw && set(m, "memory.memsw.max_usage_in_bytes", "0", cg, err) < 0) ||
-        set(cg->dir[H_CPUACCT], "cpuacct.usage", "0", cg, err) < 0 ||
-        set(cg->dir[H_PIDS], "pids.max", pids, cg, err) < 0)
+        set(cg->dir[H_CPUACCT], "cpuacct.usage", "0", cg, err) < 0)
         return -1;
-    if (set_cpuset(cg, lim, err) < 0)
+    int pfd = pids_group(cg, err);
+    if (pfd < 0 || set(pfd, "pids.max", pids, cg, err) < 0)
+        return -1;
+    if (set_cpuset(cg, lim, err) < 0 || set_cpu_rate(cg, lim, err) < 0)
         return -1;
     /* oom_kill is in memory.oom_control since 4.13; without it we cannot count OOM kills. */
     if (mi_cg_read_key_at(m, "memory.oom_control", "oom_kill", &cg->oom_base) < 0)
         cg->oom_base = 0;
-    int rc = mi_cg_read_key_at(cg->dir[H_PIDS], "pids.events", "max", &cg->pids_base);
+    int rc = mi_cg_read_key_at(pfd, "pids.events", "max", &cg->pids_base);
     if (rc < 0)
         return mi_fail_errno(err, MI_ERR_CGROUP, -rc, "Cannot read pids.events of %s", cg->path);
     for (int i = 0; i < H_N; i++) {
         if (!cg->primary[i] || cg->dir[i] < 0)
             continue;
-        cg->procs[i] = openat(cg->dir[i], "cgroup.procs", O_WRONLY | O_CLOEXEC | O_NOFOLLOW);
+        cg->procs[i] = openat(i == H_PIDS ? pfd : cg->dir[i], "cgroup.procs",
+                              O_WRONLY | O_CLOEXEC | O_NOFOLLOW);
         if (cg->procs[i] < 0) {
             mi_fail_errno(err, MI_ERR_CGROUP, errno, "Cannot open cgroup.procs of the box "
                           "group in the %s hierarchy", i == H_MEMORY ? "memory" : "other");
@@ -420,11 +486,15 @@ static int cg1_read_stats(mi_cgroup *base, mi_cg_stats *st, mi_error *err)
     uint64_t v;
     if (rc == 0 && mi_cg_read_key_at(m, "memory.oom_control", "oom_kill", &v) == 0)
         st->oom_kills = since(v, cg->oom_base);
+    int pfd = cg->pids_run >= 0 ? cg->pids_run : cg->dir[H_PIDS];
     if (rc == 0) {
         file = "pids.events";
-        if ((rc = mi_cg_read_key_at(cg->dir[H_PIDS], file, "max", &v)) == 0)
+        if ((rc = mi_cg_read_key_at(pfd, file, "max", &v)) == 0)
             st->pids_max_hits = since(v, cg->pids_base);
     }
+    /* pids.peak (kernel >= 6.1) only when it is this run's own group's */
+    st->pids_peak_valid = cg->pids_run >= 0 &&
+                          mi_cg_read_u64_at(cg->pids_run, "pids.peak", &st->pids_peak) == 0;
     if (rc < 0)
         return mi_fail_errno(err, MI_ERR_CGROUP, -rc, "Cannot read %s of %s", file, cg->path);
     return 0;

@@ -295,6 +295,24 @@ static int set_cpuset(cg2 *cg, const mi_cg_limits *lim, mi_error *err)
     return 0;
 }
 
+/* CFS bandwidth of the run's leaf: cpu.max = "quota period" for the whole box. */
+static int set_cpu_rate(cg2 *cg, const mi_cg_limits *lim, mi_error *err)
+{
+    if (lim->cpu_quota_us == MI_UNLIMITED)
+        return 0; /* a fresh leaf has "max" */
+    char v[64];
+    snprintf(v, sizeof v, "%" PRIu64 " %" PRIu64, lim->cpu_quota_us, lim->cpu_period_us);
+    int rc = mi_write_file_at(cg->run_fd, "cpu.max", v);
+    if (rc == -ENOENT)
+        return mi_fail(err, MI_ERR_CGROUP, ENOENT, "A CPU rate limit needs the cpu controller, "
+                       "which is not enabled for %s (it must be listed in the cgroup.controllers "
+                       "of %s; a box made before: run --init --cg again)", cg->run_path, cg->path);
+    if (rc < 0)
+        return mi_fail_errno(err, MI_ERR_CGROUP, -rc, "Cannot write %s to %s/cpu.max", v,
+                             cg->run_path);
+    return 0;
+}
+
 static int cg2_prepare_run(mi_cgroup *base, const mi_cg_limits *lim, mi_error *err)
 {
     cg2 *cg = (cg2 *)base;
@@ -328,7 +346,7 @@ static int cg2_prepare_run(mi_cgroup *base, const mi_cg_limits *lim, mi_error *e
         close_run(cg);
         return -1;
     }
-    if (set_cpuset(cg, lim, err) < 0) {
+    if (set_cpuset(cg, lim, err) < 0 || set_cpu_rate(cg, lim, err) < 0) {
         close_run(cg);
         return -1;
     }
@@ -393,6 +411,8 @@ static int cg2_read_stats(mi_cgroup *base, mi_cg_stats *st, mi_error *err)
         file = "pids.events";
         rc = mi_cg_read_key_at(cg->run_fd, file, "max", &st->pids_max_hits);
     }
+    /* pids.peak needs kernel >= 6.1; the leaf is fresh, so it is this run's */
+    st->pids_peak_valid = mi_cg_read_u64_at(cg->run_fd, "pids.peak", &st->pids_peak) == 0;
     if (rc < 0)
         return mi_fail_errno(err, MI_ERR_CGROUP, -rc, "Cannot read %s/%s", cg->run_path, file);
     return 0;

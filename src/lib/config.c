@@ -44,6 +44,7 @@ int mi_config_init(mi_config *c, mi_error *err)
     c->core_kib = 0;
     c->open_files = 1024;
     c->processes = 1;
+    c->data_kib = MI_UNLIMITED;
     c->signal_fd = -1;
     c->output_limit = MI_DEFAULT_OUTPUT_LIMIT;
     c->dirs = calloc(sizeof default_dirs / sizeof default_dirs[0], sizeof *c->dirs);
@@ -67,6 +68,7 @@ void mi_config_free(mi_config *c)
     free(c->stdout_path);
     free(c->stderr_path);
     free(c->chdir);
+    free(c->cpus);
     for (size_t i = 0; i < c->n_env; i++) {
         free(c->env[i].name);
         free(c->env[i].value);

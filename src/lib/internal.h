@@ -48,6 +48,10 @@ int mi_host_config_subid(mi_host_config *h, const char *subuid, const char *subg
 /* box<N>.cpus/.mems without --cg (cpuset.c): affinity and memory policy of the caller, 0 or
  * -errno (*what names the step); and the run's warning that they are advisory. */
 int mi_cpuset_apply_self(const mi_config *c, const char **what);
+/* The run's CPU and node lists: c->cpus (the run's own) over box<N>.cpus; NULL = not set. */
+void mi_cpuset_of_run(const mi_config *c, const char **cpus, const char **mems);
+/* c->cpus must be a valid list within box<N>.cpus (or the caller's affinity): 0 or -1. */
+int mi_cpuset_check(const mi_config *c, mi_error *err);
 void mi_cpuset_warning(const mi_config *c, mi_result *r);
 
 char *mi_strdup(const char *s); /* NULL-safe; aborts nothing: returns NULL on ENOMEM */

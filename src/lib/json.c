@@ -453,6 +453,20 @@ int mi_config_from_json(const char *text, mi_config *c, mi_error *err)
             bool cg = false;
             rc = get_bool(v, p, &cg, err);
             c->cg = c->cg || cg;
+        } else if (!strcmp(k, "data_segment_limit")) {
+            uint64_t b;
+            if ((rc = get_size(v, p, &b, err)) == 0)
+                c->data_kib = bytes_to_kib(b);
+        } else if (!strcmp(k, "cpu_rate_limit") || !strcmp(k, "cpu_period_us")) {
+            uint64_t n = 0;
+            if (!json_is_null(v))
+                rc = get_u64(v, p, k[4] == 'r' ? UINT32_MAX : 1000000, &n, err);
+            *(k[4] == 'r' ? &c->cpu_rate : &c->cpu_period_us) = (uint32_t)n;
+        } else if (!strcmp(k, "cpu_set")) {
+            free(c->cpus);
+            c->cpus = NULL;
+            if (!json_is_null(v))
+                rc = get_str(v, p, &c->cpus, err);
         } else if (!strcmp(k, "enable_network")) {
             rc = get_bool(v, p, &c->share_net, err);
         } else if (!strcmp(k, "environment")) {
@@ -510,6 +524,10 @@ char *mi_config_to_json(const mi_config *c, mi_error *err)
                                                          : json_integer((json_int_t)c->processes),
         &ok);
     put(o, "file_size_limit", size_bytes(c->fsize_kib), &ok);
+    put(o, "data_segment_limit", size_bytes(c->data_kib), &ok);
+    put(o, "cpu_rate_limit", c->cpu_rate ? json_integer(c->cpu_rate) : json_null(), &ok);
+    put(o, "cpu_period_us", c->cpu_period_us ? json_integer(c->cpu_period_us) : json_null(), &ok);
+    put(o, "cpu_set", opt_str(c->cpus), &ok);
     put(o, "enable_network", json_boolean(c->share_net), &ok);
     put(o, "cgroups", json_boolean(c->cg), &ok);
     json_t *env = json_array();
@@ -623,6 +641,7 @@ static json_t *result_object(const mi_result *r)
     put(u, "memory_peak", json_integer((json_int_t)r->usage.memory_peak), &ok);
     put(u, "context_switches", json_integer((json_int_t)r->usage.context_switches), &ok);
     put(u, "page_faults", json_integer((json_int_t)r->usage.page_faults), &ok);
+    put(u, "process_peak", opt_int(r->has_procs_peak, (long long)r->procs_peak), &ok);
     put(o, "resource_usage", u, &ok);
 
     /* isolate's meta file, as JSON (same key names). */
@@ -656,7 +675,7 @@ static json_t *result_object(const mi_result *r)
 
 struct field {
     const char *name;
-    enum { F_BOOL, F_U64, F_INT, F_DOUBLE, F_OPT_INT, F_OPT_STR, F_CHARS, F_BYTES, F_STATUS,
+    enum { F_BOOL, F_U64, F_OPT_U64, F_INT, F_DOUBLE, F_OPT_INT, F_OPT_STR, F_CHARS, F_BYTES, F_STATUS,
            F_OBJ, F_WARNINGS, F_IGNORE } type;
     void *p;
     void *q; /* F_OPT_INT: bool *has; F_BYTES: size_t *len; F_CHARS: size */
@@ -673,6 +692,9 @@ static int read_one(json_t *v, const char *p, const struct field *f, mi_error *e
         return get_bool(v, p, f->p, err);
     case F_U64:
         return get_u64(v, p, (uint64_t)INT64_MAX, f->p, err);
+    case F_OPT_U64:
+        *(bool *)f->q = !json_is_null(v);
+        return json_is_null(v) ? 0 : get_u64(v, p, (uint64_t)INT64_MAX, f->p, err);
     case F_INT:
         if (!json_is_integer(v))
             return bad(err, p, "expected integer");
@@ -780,6 +802,7 @@ int mi_result_from_json(const char *text, mi_result *r, mi_error *err)
         {"memory_peak", F_U64, &r->usage.memory_peak, NULL},
         {"context_switches", F_U64, &r->usage.context_switches, NULL},
         {"page_faults", F_U64, &r->usage.page_faults, NULL},
+        {"process_peak", F_OPT_U64, &r->procs_peak, &r->has_procs_peak},
     };
     const struct field iso[] = {
         {"status", F_CHARS, r->isolate_status, (void *)sizeof r->isolate_status},

@@ -1,4 +1,5 @@
-/* Resource limits set on the program itself (isolate's -m, -k, -f, -n, -p, --core). */
+/* Resource limits set on the program itself (isolate's -m, -k, -f, -n, -p, --core; and the
+ * library's data_kib, RLIMIT_DATA). */
 #include "rlimits.h"
 
 #include <errno.h>
@@ -28,6 +29,7 @@ int mi_rlimits_apply(const mi_config *c, const char **which)
         /* Unlimited for now (as root, so even a lower inherited hard limit is lifted); the real
          * value comes last, in mi_rlimits_apply_late(). */
         {RLIMIT_AS, RLIM_INFINITY, true, "RLIMIT_AS"},
+        {RLIMIT_DATA, RLIM_INFINITY, true, "RLIMIT_DATA"},
         /* isolate: -k 0 (the default) means unlimited */
         {RLIMIT_STACK, c->stack_kib == 0 ? RLIM_INFINITY : kib(c->stack_kib), true, "RLIMIT_STACK"},
         {RLIMIT_FSIZE, kib(c->fsize_kib), true, "RLIMIT_FSIZE"},
@@ -55,5 +57,6 @@ int mi_rlimits_apply(const mi_config *c, const char **which)
 
 int mi_rlimits_apply_late(const mi_config *c)
 {
-    return set(RLIMIT_AS, kib(c->mem_kib));
+    int rc = set(RLIMIT_DATA, kib(c->data_kib));
+    return rc < 0 ? rc : set(RLIMIT_AS, kib(c->mem_kib));
 }

@@ -922,8 +922,13 @@ int mi_keeper_run(const mi_config *c, const char *box_dir, mi_cgroup *cg, mi_res
             .mem_bytes = c->cg_mem_kib == MI_UNLIMITED ? MI_UNLIMITED : c->cg_mem_kib * 1024,
             .pids_max = c->processes,
             .box_id = c->box_id,
+            .cpu_quota_us = MI_UNLIMITED,
+            .cpu_period_us = c->cpu_period_us ? c->cpu_period_us : 100000,
         };
-        mi_host_config_box_cpuset(&c->host, c->box_id, &lim.cpus, &lim.mems);
+        if (c->cpu_rate) /* at least the kernel's minimum quota, 1 ms */
+            lim.cpu_quota_us = lim.cpu_period_us * c->cpu_rate / 1000 < 1000
+                                   ? 1000 : lim.cpu_period_us * c->cpu_rate / 1000;
+        mi_cpuset_of_run(c, &lim.cpus, &lim.mems);
         if (mi_cg_prepare_run(cg, &lim, err) < 0)
             return -1;
     }
@@ -1097,6 +1102,8 @@ int mi_keeper_run(const mi_config *c, const char *box_dir, mi_cgroup *cg, mi_res
     r->cg_enabled = cg != NULL;
     r->cg_mem_kib = cst.mem_peak_valid ? cst.mem_peak_bytes / 1024 : 0;
     r->cg_oom_killed = cst.oom_kills > 0;
+    r->has_procs_peak = cst.pids_peak_valid;
+    r->procs_peak = cst.pids_peak_valid ? cst.pids_peak : 0;
     r->memory_peak = r->usage.memory_peak =
         cst.mem_peak_valid ? cst.mem_peak_bytes : r->max_rss_kib * 1024;
     mi_verdict_decide(c, &k.ev, r);

@@ -76,7 +76,7 @@ static enum MHD_Result send_empty(struct MHD_Connection *c, unsigned code)
 static json_t *features(void)
 {
     return json_pack("{s:b,s:b,s:b,s:b,s:b,s:b,s:b,s:b,s:b}", "copyOutOptional", 1, "pipeProxy", 1,
-                     "symlink", 1, "addressSpaceLimit", 1, "stream", 0, "procPeak", 0,
+                     "symlink", 1, "addressSpaceLimit", 1, "stream", 0, "procPeak", S->proc_peak,
                      "copyOutTruncate", 1, "pipeProxyZeroCopy", 0, "fixSymlinkEscape", 1);
 }
 

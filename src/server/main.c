@@ -17,7 +17,7 @@
 #include <time.h>
 #include <unistd.h>
 
-enum kind { K_STR, K_UINT, K_BOOL, K_SIZE, K_DURATION, K_IDS, K_REFUSED };
+enum kind { K_STR, K_UINT, K_BOOL, K_SIZE, K_DURATION, K_PERIOD, K_IDS, K_REFUSED };
 
 struct flag {
     const char *name;
@@ -27,7 +27,7 @@ struct flag {
 };
 
 static gj_server srv;
-static char *src_prefix_arg, *box_ids_arg;
+static char *src_prefix_arg, *box_ids_arg, *cpuset_arg;
 static bool silent, show_version;
 
 /* go-judge flags we do not implement are refused by name, never accepted and ignored. */
@@ -44,6 +44,9 @@ static struct flag flags[] = {
     {"copy-out-limit", K_SIZE, "default copyOutMax, and the POST /file size limit (default 256m)", &srv.o.copy_out_limit},
     {"open-file-limit", K_UINT, "RLIMIT_NOFILE of the programs (default 256)", &srv.o.open_file_limit},
     {"extra-memory-limit", K_SIZE, "slack over memoryLimit in the memory cgroup (default 16k)", &srv.o.extra_memory_limit},
+    {"cpuset", K_STR, "comma-separated cpusets, one per worker: -parallelism defaults to their number, and worker i's runs use entry i (cpuSetLimit overrides)", &cpuset_arg},
+    {"enable-cpu-rate", K_BOOL, "apply cpuRateLimit (cgroup CPU bandwidth; ignored without this flag, as in go-judge)", &srv.o.enable_cpu_rate},
+    {"cpu-cfs-period", K_PERIOD, "CFS period of cpuRateLimit, 1ms..1s (default 100ms)", &srv.o.cpu_cfs_period_us},
     {"silent", K_BOOL, "no start-up and shutdown messages on stderr", &silent},
     {"version", K_BOOL, "print the version and exit", &show_version},
     /* ours */
@@ -54,7 +57,6 @@ static struct flag flags[] = {
     {"config", K_STR, "host configuration file (default $MINI_ISOLATE_CONFIG or " MI_CONFIG_PATH ")", &srv.o.config_path},
     /* go-judge's, not implemented */
     {"pre-fork", K_REFUSED, NULL, NULL},
-    {"cpuset", K_REFUSED, NULL, NULL},
     {"seccomp-conf", K_REFUSED, NULL, NULL},
     {"enable-grpc", K_REFUSED, NULL, NULL},
     {"grpc-addr", K_REFUSED, NULL, NULL},
@@ -67,8 +69,6 @@ static struct flag flags[] = {
     {"container-cred-start", K_REFUSED, NULL, NULL},
     {"container-init-path", K_REFUSED, NULL, NULL},
     {"time-limit-checker-interval", K_REFUSED, NULL, NULL},
-    {"enable-cpu-rate", K_REFUSED, NULL, NULL},
-    {"cpu-cfs-period", K_REFUSED, NULL, NULL},
     {"force-gc-target", K_REFUSED, NULL, NULL},
     {"force-gc-interval", K_REFUSED, NULL, NULL},
     {"release", K_REFUSED, NULL, NULL},
@@ -145,6 +145,21 @@ static int parse_duration(const char *s, uint64_t *out)
     return 0;
 }
 
+/* A Go duration of at most one second, as the CFS period takes it ("100ms", "500us", "1s");
+ * microseconds out. */
+static int parse_period(const char *s, uint64_t *out)
+{
+    char *end;
+    errno = 0;
+    unsigned long long v = strtoull(s, &end, 10);
+    uint64_t m = !strcmp(end, "s") ? 1000000 : !strcmp(end, "ms") ? 1000
+               : !strcmp(end, "us") || !strcmp(end, "\u00b5s") ? 1 : 0;
+    if (errno || end == s || s[0] == '-' || !m || v > 1000000 / m || v * m < 1000)
+        return -1;
+    *out = v * m;
+    return 0;
+}
+
 static int set_flag(const struct flag *f, const char *v, const char *origin)
 {
     uint64_t u;
@@ -180,6 +195,10 @@ static int set_flag(const struct flag *f, const char *v, const char *origin)
         return 0;
     case K_DURATION:
         if (parse_duration(v, (uint64_t *)f->dst) < 0)
+            break;
+        return 0;
+    case K_PERIOD:
+        if (parse_period(v, (uint64_t *)f->dst) < 0)
             break;
         return 0;
     }
@@ -245,9 +264,31 @@ static int parse_args(int argc, char **argv)
     return 0;
 }
 
+/* -cpuset: each entry one worker's CPUs (itself a cpuset list without commas: "3", "4-7"). */
+static int split_cpusets(gj_opts *o)
+{
+    if (!cpuset_arg || !cpuset_arg[0])
+        return 0;
+    for (char *save = NULL, *t = strtok_r(cpuset_arg, ",", &save); t; t = strtok_r(NULL, ",", &save)) {
+        if (strspn(t, "0123456789-") != strlen(t) || t[0] == '-') {
+            fprintf(stderr, "-cpuset: \"%s\" is not a CPU number or range\n", t);
+            return -1;
+        }
+        o->cpusets = realloc(o->cpusets, (o->n_cpusets + 1) * sizeof *o->cpusets);
+        o->cpusets[o->n_cpusets++] = strdup(t);
+    }
+    if (!o->parallelism)
+        o->parallelism = (unsigned)o->n_cpusets;
+    return 0;
+}
+
 static int finish_options(void)
 {
     gj_opts *o = &srv.o;
+    if (!o->cpu_cfs_period_us)
+        o->cpu_cfs_period_us = 100000;
+    if (split_cpusets(o) < 0)
+        return -1;
     if (!o->parallelism) {
         long n = sysconf(_SC_NPROCESSORS_ONLN);
         o->parallelism = n > 0 ? (unsigned)n : 1;
@@ -373,6 +414,7 @@ static int check_box(void)
     }
     struct stat st;
     srv.cgroup_type = stat("/sys/fs/cgroup/cgroup.controllers", &st) == 0 ? 2 : 1;
+    srv.proc_peak = mi_procs_peak_available(&srv.host);
     return 0;
 }
 

@@ -5,6 +5,13 @@
 #include <stdlib.h>
 #include <time.h>
 
+static _Thread_local int my_slot = -1;
+
+int gj_pool_slot(void)
+{
+    return my_slot;
+}
+
 int gj_pool_init(gj_pool *p, unsigned slots, unsigned max_waiting, uint32_t first_id,
                  uint32_t count)
 {
@@ -15,11 +22,12 @@ int gj_pool_init(gj_pool *p, unsigned slots, unsigned max_waiting, uint32_t firs
     pthread_condattr_setclock(&a, CLOCK_MONOTONIC);
     pthread_cond_init(&p->cv, &a);
     pthread_condattr_destroy(&a);
-    p->slots_free = slots;
+    p->slots_free = p->n_slots = slots;
+    p->slot_busy = calloc(slots ? slots : 1, sizeof *p->slot_busy);
     p->waiting = 0;
     p->closing = false;
     p->ids = calloc(count ? count : 1, sizeof *p->ids);
-    if (!p->ids)
+    if (!p->ids || !p->slot_busy)
         return -1;
     /* Lowest id on top of the stack. */
     for (uint32_t i = 0; i < count; i++)
@@ -31,6 +39,7 @@ int gj_pool_init(gj_pool *p, unsigned slots, unsigned max_waiting, uint32_t firs
 void gj_pool_destroy(gj_pool *p)
 {
     free(p->ids);
+    free(p->slot_busy);
     pthread_cond_destroy(&p->cv);
     pthread_mutex_destroy(&p->mu);
 }
@@ -64,8 +73,12 @@ int gj_pool_enter(gj_pool *p, gj_give_up cb, void *arg)
         wait_a_bit(p);
     }
     p->waiting--;
-    if (rc == 0)
+    if (rc == 0) {
         p->slots_free--;
+        for (my_slot = 0; my_slot < (int)p->n_slots - 1 && p->slot_busy[my_slot]; my_slot++)
+            ;
+        p->slot_busy[my_slot] = true;
+    }
     pthread_mutex_unlock(&p->mu);
     return rc;
 }
@@ -73,6 +86,9 @@ int gj_pool_enter(gj_pool *p, gj_give_up cb, void *arg)
 void gj_pool_leave(gj_pool *p)
 {
     pthread_mutex_lock(&p->mu);
+    if (my_slot >= 0 && my_slot < (int)p->n_slots)
+        p->slot_busy[my_slot] = false;
+    my_slot = -1;
     p->slots_free++;
     pthread_cond_broadcast(&p->cv);
     pthread_mutex_unlock(&p->mu);

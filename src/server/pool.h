@@ -14,6 +14,8 @@ typedef struct gj_pool {
     pthread_mutex_t mu;
     pthread_cond_t cv;
     unsigned slots_free, waiting, max_waiting;
+    bool *slot_busy; /* which slots are taken: a slot has a number (its -cpuset entry) */
+    unsigned n_slots;
     uint32_t *ids;   /* free box ids (a stack) */
     size_t n_ids, total_ids;
     bool closing;
@@ -25,9 +27,11 @@ typedef bool (*gj_give_up)(void *arg);
 int gj_pool_init(gj_pool *p, unsigned slots, unsigned max_waiting, uint32_t first_id,
                  uint32_t count);
 void gj_pool_destroy(gj_pool *p);
-/* 0 when a slot is ours, -1 when the queue is full, -2 when given up. */
+/* 0 when a slot is ours, -1 when the queue is full, -2 when given up.  The slot's number is
+ * then gj_pool_slot() in this thread (and in processes it forks) until gj_pool_leave. */
 int gj_pool_enter(gj_pool *p, gj_give_up cb, void *arg);
 void gj_pool_leave(gj_pool *p);
+int gj_pool_slot(void); /* -1 outside a slot */
 /* n box ids into ids: 0, -1 when n exceeds the whole range, -2 when given up. */
 int gj_pool_take(gj_pool *p, size_t n, uint32_t *ids, gj_give_up cb, void *arg);
 void gj_pool_give(gj_pool *p, size_t n, const uint32_t *ids);

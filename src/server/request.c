@@ -180,7 +180,7 @@ static int parse_file(struct ctx *x, const json_t *v, const char *p, bool copy_i
 
 static int parse_limits(struct ctx *x, const json_t *o, const char *p, gj_cmd *c)
 {
-    uint64_t real_cpu = 0, rate = 0;
+    uint64_t real_cpu = 0;
     bool has_clock = false, strict = false, dseg = false, tty = false;
     if (get_u64(x, o, p, "cpuLimit", &c->cpu_limit, NULL) < 0 ||
         get_u64(x, o, p, "clockLimit", &c->clock_limit, &has_clock) < 0 ||
@@ -188,28 +188,30 @@ static int parse_limits(struct ctx *x, const json_t *o, const char *p, gj_cmd *c
         get_u64(x, o, p, "memoryLimit", &c->memory_limit, NULL) < 0 ||
         get_u64(x, o, p, "stackLimit", &c->stack_limit, NULL) < 0 ||
         get_u64(x, o, p, "procLimit", &c->proc_limit, NULL) < 0 ||
-        get_u64(x, o, p, "cpuRateLimit", &rate, NULL) < 0 ||
+        get_u64(x, o, p, "cpuRateLimit", &c->cpu_rate_limit, NULL) < 0 ||
         get_u64(x, o, p, "copyOutMax", &c->copy_out_max, &c->has_copy_out_max) < 0 ||
         get_bool(x, o, p, "copyOutTruncate", &c->copy_out_truncate) < 0 ||
         get_bool(x, o, p, "addressSpaceLimit", &c->address_space_limit) < 0 ||
         get_bool(x, o, p, "strictMemoryLimit", &strict) < 0 ||
-        get_bool(x, o, p, "dataSegmentLimit", &dseg) < 0 || get_bool(x, o, p, "tty", &tty) < 0)
+        get_bool(x, o, p, "dataSegmentLimit", &dseg) < 0 || get_bool(x, o, p, "tty", &tty) < 0 ||
+        get_str(x, o, p, "cpuSetLimit", &c->cpu_set_limit) < 0)
         return -1;
     char q[700];
     if (!has_clock)
         c->clock_limit = c->cpu_limit; /* go-judge: clockLimit defaults to cpuLimit */
     if (real_cpu > 0)
         c->clock_limit = real_cpu; /* the deprecated alias overrides, as in go-judge */
-    if (rate > 0)
-        return sub(q, sizeof q, p, "cpuRateLimit"), fail(x, q, "not implemented by this server");
-    if (strict || dseg)
-        return sub(q, sizeof q, p, strict ? "strictMemoryLimit" : "dataSegmentLimit"),
-               fail(x, q, "not implemented by this server (use addressSpaceLimit)");
+    c->data_segment_limit = strict || dseg; /* go-judge OR-s the deprecated alias in */
+    if (c->cpu_rate_limit > UINT32_MAX)
+        return sub(q, sizeof q, p, "cpuRateLimit"), fail(x, q, "out of range");
+    if (c->cpu_set_limit && !c->cpu_set_limit[0]) { /* "": the default, as in go-judge */
+        free(c->cpu_set_limit);
+        c->cpu_set_limit = NULL;
+    }
+    if (c->cpu_set_limit && strspn(c->cpu_set_limit, "0123456789,-") != strlen(c->cpu_set_limit))
+        return sub(q, sizeof q, p, "cpuSetLimit"), fail(x, q, "expected a CPU list such as 0-3,8");
     if (tty)
         return sub(q, sizeof q, p, "tty"), fail(x, q, "not implemented by this server");
-    json_t *cs = json_object_get(o, "cpuSetLimit");
-    if (cs && !json_is_null(cs) && !(json_is_string(cs) && json_string_length(cs) == 0))
-        return sub(q, sizeof q, p, "cpuSetLimit"), fail(x, q, "not implemented by this server");
     return 0;
 }
 
@@ -372,6 +374,7 @@ void gj_request_free(gj_request *req)
             free(c->copy_in[j].file.str);
         }
         free(c->copy_in);
+        free(c->cpu_set_limit);
     }
     free(req->cmds);
     for (size_t i = 0; req->pipes && i < req->n_pipes; i++)

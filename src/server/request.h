@@ -41,6 +41,9 @@ typedef struct gj_cmd {
     uint64_t cpu_limit, clock_limit, memory_limit, stack_limit, proc_limit, copy_out_max;
     bool has_copy_out_max;
     bool copy_out_truncate, address_space_limit;
+    bool data_segment_limit; /* dataSegmentLimit || strictMemoryLimit: RLIMIT_DATA */
+    uint64_t cpu_rate_limit; /* 1000 = one CPU, 0 = none */
+    char *cpu_set_limit;     /* cpuset list, NULL = the worker's -cpuset entry, or the box's */
     gj_copy_in *copy_in;
     size_t n_copy_in;
     char **copy_out;

@@ -43,6 +43,10 @@ typedef struct gj_opts {
     char **dir_rules;      /* ... as read at start */
     size_t n_dir_rules;
     double shutdown_grace; /* seconds a running request may finish after SIGTERM */
+    bool enable_cpu_rate;  /* -enable-cpu-rate: cpuRateLimit is applied (else ignored) */
+    uint64_t cpu_cfs_period_us; /* -cpu-cfs-period (default 100ms) */
+    char **cpusets;        /* -cpuset: one entry per worker slot (slot i uses entry i % n) */
+    size_t n_cpusets;
 } gj_opts;
 
 typedef struct gj_server {
@@ -52,6 +56,7 @@ typedef struct gj_server {
     gj_pool pool;
     atomic_bool stopping;
     int cgroup_type; /* 1 or 2, for /config */
+    bool proc_peak;  /* results carry procPeak (mi_procs_peak_available), for /version */
 } gj_server;
 
 /* http.c */

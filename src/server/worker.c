@@ -326,6 +326,18 @@ static void set_limits(const gj_server *s, const gj_cmd *cmd, mi_config *c)
     c->open_files = s->o.open_file_limit;
     c->processes = cmd->proc_limit ? cmd->proc_limit : 1;
     c->share_net = s->o.net_share;
+    if (cmd->data_segment_limit) /* go-judge: RLIMIT_DATA = memoryLimit + the extra */
+        c->data_kib = mem / 1024;
+    if (s->o.enable_cpu_rate && cmd->cpu_rate_limit) { /* ignored without the flag, as go-judge */
+        c->cpu_rate = (uint32_t)cmd->cpu_rate_limit;
+        c->cpu_period_us = (uint32_t)s->o.cpu_cfs_period_us;
+    }
+    int slot = gj_pool_slot();
+    const char *cpus = cmd->cpu_set_limit ? cmd->cpu_set_limit
+                       : s->o.n_cpusets && slot >= 0 ? s->o.cpusets[(size_t)slot % s->o.n_cpusets]
+                                                     : NULL;
+    free(c->cpus);
+    c->cpus = cpus ? strdup(cpus) : NULL; /* the library refuses a list wider than the box's */
 }
 
 static int set_command(const gj_server *s, const gj_cmd *cmd, char *prog, mi_config *c)
@@ -555,6 +567,8 @@ static json_t *result_json(const gj_server *s, const gj_cmd *cmd, const gj_cmd_f
     json_t *res = json_pack("{s:s,s:i,s:I,s:I,s:I}", "status", o->status, "exitStatus",
                             o->exit_status, "time", (json_int_t)t, "memory", (json_int_t)mem,
                             "runTime", (json_int_t)rt);
+    if (ran && r->has_procs_peak) /* omitted where the kernel has no pids.peak (/version says) */
+        json_object_set_new(res, "procPeak", json_integer((json_int_t)r->procs_peak));
     if (o->error[0])
         json_object_set_new(res, "error", gj_json_bytes(o->error, strlen(o->error)));
     if (json_object_size(files))

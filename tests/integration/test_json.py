@@ -295,3 +295,69 @@ def test_library_json_api_via_ctypes():
         j = run({"bogus": 1}, "/bin/true")
         assert j["status"] == "InternalError" and "$.bogus" in j["error_message"], j
         assert not os.path.exists(b.dir), "mi_run_once must clean the box up"
+
+
+def _limits_run(b, prog, args, doc):
+    b.put(prog, src=payload(prog))
+    r = b.run("/box/" + prog, *args, opts=["--config=" + write_config(b, doc, "lim.json"), "--json"],
+              use_payload=False)
+    return last_json(r.stdout)
+
+
+def _pids_peak_on_host():
+    """pids.peak exists on this kernel (>= 6.1): probed on the host, outside any box."""
+    import glob
+    return bool(glob.glob("/sys/fs/cgroup/*/pids.peak") + glob.glob("/sys/fs/cgroup/pids/*/pids.peak")
+                + glob.glob("/sys/fs/cgroup/*/*/pids.peak"))
+
+
+def test_config_cpu_rate_limit_throttles_the_box():
+    with Box(cg=True) as b:
+        j = _limits_run(b, "lim_cpu_burn", ["300"], {"cpu_rate_limit": 100})  # 0.1 CPU
+        assert j["status"] == "Success" and int(j["stdout"]) >= 2500, j
+        j = _limits_run(b, "lim_cpu_burn", ["300"], {})
+        assert j["status"] == "Success" and int(j["stdout"]) < 2500, j
+    with Box() as b:  # no control groups: no mechanism, refused rather than unthrottled
+        j = _limits_run(b, "lim_cpu_burn", ["10"], {"cpu_rate_limit": 100})
+        assert j["status"] == "InternalError" and "--cg" in j["error_message"], j
+
+
+def test_config_cpu_set_pins_and_never_widens():
+    with Box(cg=True) as b:
+        j = _limits_run(b, "lim_affinity", [], {"cpu_set": "0"})
+        assert j["status"] == "Success" and j["stdout"] == "0 / 0\n", j
+        n = len(os.sched_getaffinity(0))
+        j = _limits_run(b, "lim_affinity", [], {"cpu_set": "0-%d" % (n + 4)})
+        assert j["status"] == "InternalError" and "widen" in j["error_message"], j
+    bid = harness.new_box_id()
+    with Box(cg=True, box_id=bid, conf_extra="box%d.cpus = 0\n" % bid) as b:
+        j = _limits_run(b, "lim_affinity", [], {"cpu_set": "1"})  # outside box<N>.cpus
+        assert j["status"] == "InternalError" and "box<N>.cpus = 0" in j["error_message"], j
+    with Box() as b:  # without --cg: advisory, and said so
+        j = _limits_run(b, "lim_affinity", [], {"cpu_set": "0"})
+        assert j["stdout"].startswith("0 / ") and any("advisory" in w for w in j["warnings"]), j
+
+
+def test_config_data_segment_limit_fails_a_large_malloc():
+    with Box(cg=True) as b:
+        j = _limits_run(b, "lim_malloc", ["256"], {"memory_limit": 512 << 20})
+        assert j["status"] == "Success" and j["stdout"] == "ok\n", j
+        j = _limits_run(b, "lim_malloc", ["256"], {"memory_limit": 512 << 20,
+                                                   "data_segment_limit": 64 << 20})
+        assert j["status"] == "RuntimeError" and j["stdout"] == "failed\n", j
+
+
+def test_config_process_peak_in_the_result():
+    if not _pids_peak_on_host():
+        raise harness.Skip("this kernel has no pids.peak (needs >= 6.1)")
+    with Box(cg=True) as b:
+        j0 = _limits_run(b, "lim_fork_wait", ["0"], {"process_limit": 10})
+        j3 = _limits_run(b, "lim_fork_wait", ["3"], {"process_limit": 10})
+        assert j3["status"] == "Success", j3
+        p0, p3 = j0["resource_usage"]["process_peak"], j3["resource_usage"]["process_peak"]
+        assert p0 == 1 and p3 == 4, (j0, j3)  # this run's peak, not the box's history
+        j = _limits_run(b, "lim_fork_wait", ["0"], {"process_limit": 10})
+        assert j["resource_usage"]["process_peak"] == 1, j
+    with Box() as b:  # without --cg nothing counts it: null, not a guess
+        j = _limits_run(b, "lim_fork_wait", ["1"], {"process_limit": 10})
+        assert j["resource_usage"]["process_peak"] is None, j

@@ -451,7 +451,7 @@ def test_server_flags_names_and_env():
               "-net-share", "-tmp-fs-param", "-output-limit", "-copy-out-limit",
               "-open-file-limit", "-extra-memory-limit", "-box-ids"):
         assert f in r.stdout, (f, r.stdout)
-    for bad in (["-cpuset", "0"], ["--pre-fork=2"], ["-seccomp-conf", "x"]):
+    for bad in (["-enable-grpc"], ["--pre-fork=2"], ["-seccomp-conf", "x"]):
         r = subprocess.run([harness.BIN, "serve"] + bad, capture_output=True, text=True)
         assert r.returncode == 2 and "not implement" in r.stderr and bad[0].lstrip("-").split("=")[0] in r.stderr, r
     r = subprocess.run([harness.BIN, "serve", "-no-such-flag"], capture_output=True, text=True)
@@ -671,6 +671,66 @@ def test_server_needs_root():
     r = subprocess.run(["/usr/bin/setpriv", "--reuid=65534", "--regid=65534", "--clear-groups",
                         os.path.join(harness.BUILD, "mini-isolate-serve")], capture_output=True, text=True)
     assert r.returncode == 2 and "root" in r.stderr, r
+
+
+def _lim(prog, *args, **kw):
+    return cmd(["/w/" + prog] + list(args), copyIn={prog: {"src": harness.payload(prog)}}, **kw)
+
+
+def test_server_cpu_rate_limit():
+    burn = lambda **kw: _lim("lim_cpu_burn", "300", cpuRateLimit=100, **kw)  # 0.1 CPU
+    with Server("-src-prefix", harness.PAYLOADS, "-enable-cpu-rate") as s:
+        r = s.run([burn(clockLimit=30 * S)])[0]
+        assert r["status"] == "Accepted" and int(r["files"]["stdout"]) >= 2500, r
+        assert r["runTime"] >= 2_500_000_000 and r["time"] < 1 * S, r
+        # a short CFS period, same share
+    with Server("-src-prefix", harness.PAYLOADS, "-enable-cpu-rate", "-cpu-cfs-period", "10ms") as s:
+        r = s.run([burn(clockLimit=30 * S)])[0]
+        assert r["status"] == "Accepted" and int(r["files"]["stdout"]) >= 2500, r
+    # go-judge ignores cpuRateLimit unless the server runs with -enable-cpu-rate
+    with Server("-src-prefix", harness.PAYLOADS) as s:
+        r = s.run([burn(clockLimit=30 * S)])[0]
+        assert r["status"] == "Accepted" and int(r["files"]["stdout"]) < 2500, r
+
+
+def test_server_cpu_set_limit_and_cpuset_flag():
+    n = len(os.sched_getaffinity(0))
+    with Server("-src-prefix", harness.PAYLOADS) as s:
+        r = s.run([_lim("lim_affinity", cpuSetLimit="0")])[0]
+        assert r["status"] == "Accepted" and r["files"]["stdout"] == "0 / 0\n", r
+        r = s.run([_lim("lim_affinity", cpuSetLimit="0-%d" % (n + 4))])[0]  # wider than allowed
+        assert r["status"] == "Internal Error" and "widen" in r["error"], r
+        st, data = s.request("POST", "/run", json.dumps({"cmd": [_lim("lim_affinity", cpuSetLimit="x")]}))
+        assert st == 400 and "cpuSetLimit" in json.loads(data), (st, data)
+    last = sorted(os.sched_getaffinity(0))[-1]
+    with Server("-src-prefix", harness.PAYLOADS, "-cpuset", str(last)) as s:
+        r = s.run([_lim("lim_affinity")])[0]  # the worker's entry
+        assert r["files"]["stdout"] == "%d / %d\n" % (last, last), r
+        r = s.run([_lim("lim_affinity", cpuSetLimit="0")])[0]  # the request's wins
+        assert r["files"]["stdout"] == "0 / 0\n", r
+
+
+def test_server_data_segment_limit():
+    with Server("-src-prefix", harness.PAYLOADS) as s:
+        big = lambda **kw: _lim("lim_malloc", "256", memoryLimit=64 << 20, **kw)
+        ok, dseg, strict = s.run([big(), big(dataSegmentLimit=True), big(strictMemoryLimit=True)])
+        assert ok["status"] == "Accepted" and ok["files"]["stdout"] == "ok\n", ok
+        for r in (dseg, strict):
+            assert r["status"] == "Nonzero Exit Status" and r["files"]["stdout"] == "failed\n", r
+
+
+def test_server_proc_peak():
+    import glob
+    with Server("-src-prefix", harness.PAYLOADS) as s:
+        v = json.loads(s.get("/version")[1])
+        have = bool(glob.glob("/sys/fs/cgroup/*/*/pids.peak") + glob.glob("/sys/fs/cgroup/*/pids.peak"))
+        if not have:
+            r = s.run([_lim("lim_fork_wait", "3")])[0]
+            assert v["procPeak"] is False and "procPeak" not in r, (v, r)
+            raise harness.Skip("this kernel has no pids.peak (needs >= 6.1): checked it is omitted")
+        assert v["procPeak"] is True, v
+        r0, r3 = s.run([_lim("lim_fork_wait", "0")]), s.run([_lim("lim_fork_wait", "3")])
+        assert r0[0]["procPeak"] == 1 and r3[0]["procPeak"] == 4, (r0, r3)
 
 
 # Under the VM runner (TCG: about ten times slower) the whole server suite would take most of the
