@@ -50,7 +50,7 @@ typedef struct mi_cg_limits {
     uint32_t box_id;     /* for messages naming box<N>.cpus / .mems */
     const char *cpus;    /* box<N>.cpus (cpuset list), NULL = every CPU the parent has */
     const char *mems;    /* box<N>.mems, NULL = every memory node the parent has */
-    uint64_t cpu_quota_us;  /* CPU time per period of the whole box, MI_UNLIMITED = none */
+    uint64_t cpu_quota_us;  /* CPU time per period of the whole box, 0 = none */
     uint64_t cpu_period_us; /* the CFS period (with a quota) */
 } mi_cg_limits;
 

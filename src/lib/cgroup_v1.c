@@ -357,18 +357,15 @@ static int pids_group(cg1 *cg, mi_error *err)
 static int set_cpu_rate(cg1 *cg, const mi_cg_limits *lim, mi_error *err)
 {
     int fd = cg->dir[H_CPU];
-    if (fd < 0 && lim->cpu_quota_us != MI_UNLIMITED)
+    if (fd < 0 && lim->cpu_quota_us)
         return mi_fail(err, MI_ERR_CGROUP, ENOENT, "A CPU rate limit needs the cgroup v1 cpu "
                        "hierarchy (not mounted, or the box was made without it: run --init "
                        "--cg again)");
-    if (fd < 0)
-        return 0;
+    if (fd < 0 || !lim->cpu_quota_us) /* the box group serves every run: lift the last quota */
+        return fd < 0 ? 0 : set(fd, "cpu.cfs_quota_us", "-1", cg, err);
     char q[32], per[32];
     snprintf(per, sizeof per, "%" PRIu64, lim->cpu_period_us);
-    if (lim->cpu_quota_us == MI_UNLIMITED)
-        snprintf(q, sizeof q, "-1");
-    else
-        snprintf(q, sizeof q, "%" PRIu64, lim->cpu_quota_us);
+    snprintf(q, sizeof q, "%" PRIu64, lim->cpu_quota_us);
     /* quota off first: the kernel checks each new period against the current quota */
     return set(fd, "cpu.cfs_quota_us", "-1", cg, err) < 0 ||
                    set(fd, "cpu.cfs_period_us", per, cg, err) < 0 ||
@@ -422,7 +419,10 @@ static int cg1_prepare_run(mi_cgroup *base, const mi_cg_limits *lim, mi_error *e
     if (rc < 0)
         return mi_fail_errno(err, MI_ERR_CGROUP, -rc, "Cannot read pids.events of %s", cg->path);
     for (int i = 0; i < H_N; i++) {
-        if (!cg->primary[i] || cg->dir[i] < 0)
+        /* A cpu hierarchy of its own is joined only by runs with a CPU rate: a group competes
+         * with its siblings as one entity, so every box in it would share one task's weight
+         * against the rest of the host. */
+        if (!cg->primary[i] || cg->dir[i] < 0 || (i == H_CPU && !lim->cpu_quota_us))
             continue;
         cg->procs[i] = openat(i == H_PIDS ? pfd : cg->dir[i], "cgroup.procs",
                               O_WRONLY | O_CLOEXEC | O_NOFOLLOW);

@@ -298,7 +298,7 @@ static int set_cpuset(cg2 *cg, const mi_cg_limits *lim, mi_error *err)
 /* CFS bandwidth of the run's leaf: cpu.max = "quota period" for the whole box. */
 static int set_cpu_rate(cg2 *cg, const mi_cg_limits *lim, mi_error *err)
 {
-    if (lim->cpu_quota_us == MI_UNLIMITED)
+    if (!lim->cpu_quota_us)
         return 0; /* a fresh leaf has "max" */
     char v[64];
     snprintf(v, sizeof v, "%" PRIu64 " %" PRIu64, lim->cpu_quota_us, lim->cpu_period_us);

@@ -922,7 +922,6 @@ int mi_keeper_run(const mi_config *c, const char *box_dir, mi_cgroup *cg, mi_res
             .mem_bytes = c->cg_mem_kib == MI_UNLIMITED ? MI_UNLIMITED : c->cg_mem_kib * 1024,
             .pids_max = c->processes,
             .box_id = c->box_id,
-            .cpu_quota_us = MI_UNLIMITED,
             .cpu_period_us = c->cpu_period_us ? c->cpu_period_us : 100000,
         };
         if (c->cpu_rate) /* at least the kernel's minimum quota, 1 ms */
