@@ -331,6 +331,25 @@ bool mi_procs_peak_available(const mi_host_config *h);
  * status InternalError (with stats if the program had started). */
 int mi_box_run(const mi_config *c, mi_result *r, mi_error *err);
 
+/* A run in two steps: mi_box_prepare does what does not depend on the command, mi_prepared_run
+ * runs it; mi_box_run is exactly the two.  Today prepare does the box checks (exists, owner,
+ * cgroup mode, uid overrides, sizes, a non-root caller's policy), takes the box lock (held until
+ * the run ends or the prepared run is freed) and opens the box cgroup; the namespaces, tree and
+ * compiled policy are still made at run (a pre-cloned waiting init is issue 13's next step).
+ * 0 or -1 (err). */
+typedef struct mi_prepared mi_prepared;
+int mi_box_prepare(const mi_config *c, mi_prepared **out, mi_error *err);
+/* Runs c's command in the prepared box and frees p (always).  c must name the same box with the
+ * same tree/policy as at prepare (box_id, caller, uid/gid overrides, cg mode, share_net,
+ * special_files, chroot, dirs, syscall flags and allow-list: checked, -1 with MI_ERR_USAGE if
+ * not); argv, env, rlimits, time limits, cg_mem_kib/processes, stdio, chdir, fd_map,
+ * inherit_fds, signal_fd and capture may differ.  The hand-over of box/ to the box user (the
+ * chown walk) happens here, not at prepare: the caller may write files into box/ in between.
+ * Returns as mi_box_run. */
+int mi_prepared_run(mi_prepared *p, const mi_config *c, mi_result *r, mi_error *err);
+/* Drops a prepared run that will not be used (unlocks the box).  NULL is fine. */
+void mi_prepared_free(mi_prepared *p);
+
 /* ---------------------------------------------------------------- JSON (json.c)
  *
  * Strings returned are malloc'd (free() or mi_free()).  Parsers fill *err (MI_ERR_CONFIG) with

@@ -31,7 +31,7 @@ def main():
 
     tests = []
     if not args.no_units:
-        for unit in ("test_units", "test_cgroup", "test_json"):
+        for unit in ("test_units", "test_cgroup", "test_json", "test_prepared"):
             path = os.path.join(args.build, "tests", unit)
             tests.append(("unit/" + unit, lambda p=path: run_unit(p)))
     idir = os.path.join(HERE, "integration")

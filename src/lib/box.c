@@ -520,72 +520,150 @@ static int check_caller_policy(const mi_config *c, mi_error *err)
     return 0;
 }
 
-int mi_box_run(const mi_config *c, mi_result *r, mi_error *err)
+/* What a prepared box is bound to: everything of the configuration that shapes the box itself
+ * (tree, identity, policy, cgroup mode).  A run config that differs here would run in a box
+ * built for another configuration: a tree with other binds, a policy compiled for other rules. */
+static uint64_t box_fingerprint(const mi_config *c)
 {
+    uint64_t h = MI_FNV_INIT;
+    uint32_t ids[6] = {c->box_id, (uint32_t)c->caller_uid, (uint32_t)c->caller_gid,
+                       c->has_box_uid ? (uint32_t)c->box_uid : ~0U,
+                       c->has_box_gid ? (uint32_t)c->box_gid : ~0U,
+                       c->has_syscall_flags ? c->syscall_flags : ~0U};
+    bool flags[4] = {c->cg, c->share_net, c->special_files, c->has_allowed_syscalls};
+    h = mi_fnv(mi_fnv(h, ids, sizeof ids), flags, sizeof flags);
+    h = mi_fnv(h, c->chroot_dir ? c->chroot_dir : "", c->chroot_dir ? strlen(c->chroot_dir) + 1 : 1);
+    for (size_t i = 0; i < c->n_dirs; i++) {
+        const mi_dir_rule *d = &c->dirs[i];
+        h = mi_fnv(h, d->inside, strlen(d->inside) + 1);
+        h = mi_fnv(h, d->outside ? d->outside : "", d->outside ? strlen(d->outside) + 1 : 1);
+        h = mi_fnv(h, &d->flags, sizeof d->flags);
+    }
+    for (size_t i = 0; i < c->n_allowed_syscalls; i++)
+        h = mi_fnv(h, c->allowed_syscalls[i], strlen(c->allowed_syscalls[i]) + 1);
+    return mi_fnv(h, &c->n_dirs, sizeof c->n_dirs);
+}
+
+struct mi_prepared {
+    uint64_t fingerprint;
     char dir[4096];
+    int lock, bfd, boxdirfd;
+    struct box_state s;
+    mi_cgroup *cg;
+};
+
+void mi_prepared_free(mi_prepared *p)
+{
+    if (!p)
+        return;
+    if (p->cg)
+        mi_cg_close(p->cg);
+    if (p->boxdirfd >= 0)
+        close(p->boxdirfd);
+    if (p->bfd >= 0)
+        close(p->bfd);
+    if (p->lock >= 0)
+        close(p->lock);
+    free(p);
+}
+
+static void prepared_freep(mi_prepared **p)
+{
+    mi_prepared_free(*p);
+}
+
+/* The box checks: it exists, belongs to the caller, was made for this cgroup mode, and a uid
+ * override is root's to ask. */
+static int prepare_checks(const mi_config *c, mi_prepared *p, mi_error *err)
+{
+    if (p->bfd >= 0 && read_state(p->bfd, &p->s, err) < 0)
+        return -1;
+    if (!p->s.exists)
+        return mi_fail(err, MI_ERR_USAGE, ENOENT, "Box not found, did you run `isolate --init'?");
+    if (check_owner(c, &p->s, err) < 0)
+        return -1;
+    if (p->s.cg != c->cg)
+        return mi_fail(err, MI_ERR_USAGE, EINVAL,
+                       "This box was initialized with an incompatible control group mode");
+    /* A chosen uid/gid hands the box (and the program) to any host identity: only root may ask,
+     * never for root itself (a setuid caller would otherwise own or act as other users). */
+    if ((c->has_box_uid || c->has_box_gid) &&
+        (c->caller_uid != 0 || getuid() != 0 || mi_run_uid(c) == 0 || mi_run_gid(c) == 0))
+        return mi_fail(err, MI_ERR_USAGE, EPERM,
+                       "uid/gid overrides need a root caller and must not be 0");
+    return 0;
+}
+
+int mi_box_prepare(const mi_config *c, mi_prepared **out, mi_error *err)
+{
+    *out = NULL;
+    __attribute__((cleanup(prepared_freep))) mi_prepared *p = calloc(1, sizeof *p);
+    if (!p)
+        return mi_fail(err, MI_ERR_IO, ENOMEM, "Out of memory");
+    p->lock = p->bfd = p->boxdirfd = -1;
+    if (mi_box_path(c, p->dir, sizeof p->dir, err) < 0 || check_sizes(c, err) < 0 ||
+        check_cpu(c, err) < 0 || check_caller_policy(c, err) < 0)
+        return -1;
+    if ((p->lock = lock_box(c, c->wait_for_lock, err)) < 0)
+        return -1;
+    p->bfd = open_box_dir(p->dir);
+    if (prepare_checks(c, p, err) < 0)
+        return -1;
+    p->boxdirfd = openat(p->bfd, "box", O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+    if (p->boxdirfd < 0)
+        return mi_fail_errno(err, MI_ERR_IO, errno, "Cannot open %s/box", p->dir);
+    if (c->cg && mi_cg_box_open(&c->host, c->box_id, &p->cg, err) < 0)
+        return -1;
+    p->fingerprint = box_fingerprint(c);
+    *out = p;
+    p = NULL;
+    return 0;
+}
+
+int mi_prepared_run(mi_prepared *p0, const mi_config *c, mi_result *r, mi_error *err)
+{
+    __attribute__((cleanup(prepared_freep))) mi_prepared *p = p0;
     r->status = MI_STATUS_INTERNAL_ERROR;
     if (c->argc == 0 || !c->argv || !c->argv[0])
         return mi_fail(err, MI_ERR_USAGE, EINVAL, "No program to run");
-    if (mi_box_path(c, dir, sizeof dir, err) < 0 || check_sizes(c, err) < 0 ||
-        check_cpu(c, err) < 0 || check_caller_policy(c, err) < 0)
+    if (box_fingerprint(c) != p->fingerprint)
+        return mi_fail(err, MI_ERR_USAGE, EINVAL,
+                       "The run's configuration names another box, tree or policy than the "
+                       "prepared one");
+    if (check_sizes(c, err) < 0 || check_cpu(c, err) < 0)
         return -1;
-    int lock = lock_box(c, c->wait_for_lock, err);
-    if (lock < 0)
-        return -1;
-    int rc = 0;
-    struct box_state s = {0};
-    int bfd = open_box_dir(dir);
-    if (bfd >= 0)
-        rc = read_state(bfd, &s, err);
-    if (rc == 0 && !s.exists)
-        rc = mi_fail(err, MI_ERR_USAGE, ENOENT, "Box not found, did you run `isolate --init'?");
-    if (rc == 0)
-        rc = check_owner(c, &s, err);
-    if (rc == 0 && s.cg != c->cg)
-        rc = mi_fail(err, MI_ERR_USAGE, EINVAL,
-                     "This box was initialized with an incompatible control group mode");
     uid_t box_uid = mi_run_uid(c);
     gid_t box_gid = mi_run_gid(c);
-    /* A chosen uid/gid hands the box (and the program) to any host identity: only root may ask,
-     * never for root itself (a setuid caller would otherwise own or act as other users). */
-    if (rc == 0 && (c->has_box_uid || c->has_box_gid) &&
-        (c->caller_uid != 0 || getuid() != 0 || box_uid == 0 || box_gid == 0))
-        rc = mi_fail(err, MI_ERR_USAGE, EPERM,
-                     "uid/gid overrides need a root caller and must not be 0");
-    int boxdirfd = -1;
-    if (rc == 0 && (boxdirfd = openat(bfd, "box", O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC)) < 0)
-        rc = mi_fail_errno(err, MI_ERR_IO, errno, "Cannot open %s/box", dir);
-    mi_cgroup *cg = NULL;
-    if (rc == 0 && c->cg)
-        rc = mi_cg_box_open(&c->host, c->box_id, &cg, err);
     unsigned special = c->special_files ? MI_TREE_KEEP_SPECIAL : 0;
+    int rc = walk_tmp_dirs(c, p->bfd, box_uid, box_gid, true, err);
+    /* Hand the box over to the box user; anything special left there is deleted first.  Done
+     * here, not at prepare: the caller may have written into box/ in between. */
     if (rc == 0)
-        rc = walk_tmp_dirs(c, bfd, box_uid, box_gid, true, err);
-    /* Hand the box over to the box user; anything special left there is deleted first. */
+        rc = mi_tree_chown(p->boxdirfd, p->s.owner, box_uid, box_gid, special, err);
     if (rc == 0)
-        rc = mi_tree_chown(boxdirfd, s.owner, box_uid, box_gid, special, err);
-    if (rc == 0)
-        rc = mi_keeper_run(c, dir, cg, r, err);
+        rc = mi_keeper_run(c, p->dir, p->cg, r, err);
     /* Hand it back, even after a failed run (the program may have written there). */
-    if (boxdirfd >= 0 && s.exists) {
-        mi_error e2;
-        if ((mi_tree_chown(boxdirfd, box_uid, s.owner, s.group, special | MI_TREE_GIVE_BACK,
-                           &e2) < 0 ||
-             walk_tmp_dirs(c, bfd, box_uid, box_gid, false, &e2) < 0) &&
-            rc == 0) {
-            *err = e2;
-            r->status = MI_STATUS_INTERNAL_ERROR;
-            rc = -1;
-        }
+    mi_error e2;
+    if ((mi_tree_chown(p->boxdirfd, box_uid, p->s.owner, p->s.group,
+                       special | MI_TREE_GIVE_BACK, &e2) < 0 ||
+         walk_tmp_dirs(c, p->bfd, box_uid, box_gid, false, &e2) < 0) &&
+        rc == 0) {
+        *err = e2;
+        r->status = MI_STATUS_INTERNAL_ERROR;
+        rc = -1;
     }
-    if (cg)
-        mi_cg_close(cg);
-    if (boxdirfd >= 0)
-        close(boxdirfd);
-    if (bfd >= 0)
-        close(bfd);
-    close(lock);
     return rc;
+}
+
+int mi_box_run(const mi_config *c, mi_result *r, mi_error *err)
+{
+    mi_prepared *p;
+    r->status = MI_STATUS_INTERNAL_ERROR;
+    if (c->argc == 0 || !c->argv || !c->argv[0])
+        return mi_fail(err, MI_ERR_USAGE, EINVAL, "No program to run");
+    if (mi_box_prepare(c, &p, err) < 0)
+        return -1;
+    return mi_prepared_run(p, c, r, err);
 }
 
 /* Is the lock file locked?  Read from /proc/locks rather than by trying the lock: even a

@@ -1,0 +1,173 @@
+/* mi_box_prepare / mi_prepared_run / mi_prepared_free against the real kernel, as root.
+ * Prints "ok: ..." / "FAIL: ..." per check, then "N passed, M failed"; exit 1 if anything
+ * failed, 77 if not root.  Its own config and box root under a fresh /tmp directory, box id
+ * 7720; removed at the end. */
+#include "mini-isolate.h"
+
+#include <fcntl.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <time.h>
+#include <unistd.h>
+
+static int passed, failed;
+
+static bool check(bool ok, const char *what)
+{
+    printf("%s: %s\n", ok ? "ok" : "FAIL", what);
+    ok ? passed++ : failed++;
+    return ok;
+}
+
+static char tmp[] = "/tmp/mi-prep-XXXXXX";
+static char boxdir[4096];
+
+static void base(mi_config *c)
+{
+    mi_error e;
+    if (mi_config_init(c, &e) < 0) {
+        fprintf(stderr, "mi_config_init: %s\n", e.msg);
+        exit(1);
+    }
+    if (mi_host_config_load(&c->host, getenv("MINI_ISOLATE_CONFIG"), &e) < 0) {
+        fprintf(stderr, "host config: %s\n", e.msg);
+        exit(1);
+    }
+    c->box_id = 7720;
+}
+
+/* Runs argv (NULL-terminated) in a box prepared with the same base config; exit code or -1. */
+static int run_prepared(char **argv, const char *out)
+{
+    mi_config c;
+    base(&c);
+    mi_prepared *p;
+    mi_error e;
+    mi_result r;
+    memset(&r, 0, sizeof r);
+    if (mi_box_prepare(&c, &p, &e) < 0) {
+        printf("prepare: %s\n", e.msg);
+        mi_config_free(&c);
+        return -1;
+    }
+    c.argv = argv;
+    for (c.argc = 0; argv[c.argc]; c.argc++)
+        ;
+    c.stdout_path = (char *)out;
+    c.processes = 8; /* sh forks */
+    int rc = mi_prepared_run(p, &c, &r, &e);
+    c.argv = NULL;
+    c.argc = 0;
+    c.stdout_path = NULL;
+    int code = rc == 0 && r.status == MI_STATUS_SUCCESS ? 0
+               : rc == 0 && r.has_exit_code             ? r.exit_code
+                                                        : -1;
+    if (rc < 0)
+        printf("run: %s\n", e.msg);
+    mi_result_free(&r);
+    mi_config_free(&c);
+    return code;
+}
+
+static void test_dirs_differ(void)
+{
+    mi_config c;
+    base(&c);
+    mi_prepared *p;
+    mi_error e;
+    mi_result r;
+    memset(&r, 0, sizeof r);
+    if (!check(mi_box_prepare(&c, &p, &e) == 0, "prepare for the dirs check"))
+        return;
+    char *argv[] = {"/bin/true", NULL};
+    c.argv = argv;
+    c.argc = 1;
+    mi_config_add_dir_rule(&c, "/etc", &e);
+    int rc = mi_prepared_run(p, &c, &r, &e);
+    check(rc < 0 && e.kind == MI_ERR_USAGE, "a run config with other dirs: MI_ERR_USAGE");
+    c.argv = NULL;
+    c.argc = 0;
+    mi_result_free(&r);
+    mi_config_free(&c);
+}
+
+static void test_free_then_run(void)
+{
+    mi_config c;
+    base(&c);
+    mi_prepared *p;
+    mi_error e;
+    check(mi_box_prepare(&c, &p, &e) == 0, "prepare then free");
+    mi_prepared_free(p);
+    mi_config_free(&c);
+    char *argv[] = {"/bin/true", NULL};
+    check(run_prepared(argv, NULL) == 0, "the box runs again after mi_prepared_free");
+}
+
+int main(void)
+{
+    if (getuid() != 0) {
+        printf("needs root\n");
+        return 77;
+    }
+    if (!mkdtemp(tmp) || chmod(tmp, 0755) < 0)
+        return 1;
+    char conf[4200];
+    snprintf(conf, sizeof conf, "%s/mi.conf", tmp);
+    FILE *f = fopen(conf, "w");
+    if (!f)
+        return 1;
+    fprintf(f, "box_root = %s/boxes\nlock_root = %s/locks\nnum_boxes = 2147483647\n", tmp, tmp);
+    fclose(f);
+    setenv("MINI_ISOLATE_CONFIG", conf, 1);
+    mi_config c;
+    mi_error e;
+    base(&c);
+    if (mi_box_init(&c, boxdir, sizeof boxdir, &e) < 0) {
+        printf("init: %s\n", e.msg);
+        return 1;
+    }
+
+    char *t[] = {"/bin/true", NULL};
+    check(run_prepared(t, NULL) == 0, "prepare, run /bin/true: Success");
+
+    char in[4200];
+    snprintf(in, sizeof in, "%s/box/in.txt", boxdir);
+    f = fopen(in, "w");
+    fputs("between prepare and run\n", f);
+    fclose(f);
+    char *cat[] = {"/bin/cat", "in.txt", NULL};
+    check(run_prepared(cat, "out.txt") == 0, "cat of a file written after prepare");
+    char out[4200], buf[100] = "";
+    snprintf(out, sizeof out, "%s/box/out.txt", boxdir);
+    int fd = open(out, O_RDONLY);
+    if (fd >= 0 && read(fd, buf, sizeof buf - 1) < 0)
+        buf[0] = 0;
+    struct stat st;
+    check(fd >= 0 && !strcmp(buf, "between prepare and run\n"), "the program read it");
+    check(fd >= 0 && fstat(fd, &st) == 0 && st.st_uid == 0, "box/ handed back to the caller");
+    if (fd >= 0)
+        close(fd);
+
+    char *w[] = {"/bin/sh", "-c", "echo x > /dev/shm/f && "
+                 "ipcmk -Q >/dev/null 2>&1; true", NULL};
+    char *r2[] = {"/bin/sh", "-c", "test ! -e /dev/shm/f && "
+                  "! (ipcs -q 2>/dev/null | grep -q 0x)", NULL};
+    check(run_prepared(w, NULL) == 0, "first run leaves a file in /dev/shm and a message queue");
+    check(run_prepared(r2, NULL) == 0, "second prepared run sees none of them");
+
+    test_dirs_differ();
+    test_free_then_run();
+
+    mi_box_cleanup(&c, &e);
+    mi_config_free(&c);
+    char cmd[4300];
+    snprintf(cmd, sizeof cmd, "rm -rf '%s'", tmp);
+    if (system(cmd) != 0)
+        printf("could not remove %s\n", tmp);
+    printf("%d passed, %d failed\n", passed, failed);
+    return failed ? 1 : 0;
+}
