@@ -129,7 +129,7 @@ static enum MHD_Result do_run(struct MHD_Connection *c, struct rq *q)
         return send_msg(c, 400, err);
     const union MHD_ConnectionInfo *ci = MHD_get_connection_info(c, MHD_CONNECTION_INFO_CONNECTION_FD);
     int status = 500;
-    char *txt = gj_run_request(S, &req, ci ? ci->connect_fd : -1, &status, err, sizeof err);
+    char *txt = gj_run_request(S, &req, q->body ? q->body : "", q->len, ci ? ci->connect_fd : -1, &status, err, sizeof err);
     gj_request_free(&req);
     if (!txt)
         return send_msg(c, (unsigned)status, err);

@@ -3,6 +3,7 @@
 #include "mi-build-config.h"
 #include "server.h"
 #include "worker.h"
+#include "zygote.h"
 
 #include <errno.h>
 #include <poll.h>
@@ -43,6 +44,7 @@ static struct flag flags[] = {
     {"output-limit", K_SIZE, "RLIMIT_FSIZE of the programs (default 256m)", &srv.o.output_limit},
     {"copy-out-limit", K_SIZE, "default copyOutMax, and the POST /file size limit (default 256m)", &srv.o.copy_out_limit},
     {"open-file-limit", K_UINT, "RLIMIT_NOFILE of the programs (default 256)", &srv.o.open_file_limit},
+    {"pre-fork", K_UINT, "boxes made ready before requests arrive, and kept ready (default: 2 x parallelism)", &srv.o.pre_fork},
     {"extra-memory-limit", K_SIZE, "slack over memoryLimit in the memory cgroup (default 16k)", &srv.o.extra_memory_limit},
     {"cpuset", K_STR, "comma-separated cpusets, one per worker: -parallelism defaults to their number, and worker i's runs use entry i (cpuSetLimit overrides)", &cpuset_arg},
     {"enable-cpu-rate", K_BOOL, "apply cpuRateLimit (cgroup CPU bandwidth; ignored without this flag, as in go-judge)", &srv.o.enable_cpu_rate},
@@ -56,7 +58,6 @@ static struct flag flags[] = {
     {"max-request-size", K_SIZE, "largest POST /run body, else 413 (default 64m)", &srv.o.max_body},
     {"config", K_STR, "host configuration file (default $MINI_ISOLATE_CONFIG or " MI_CONFIG_PATH ")", &srv.o.config_path},
     /* go-judge's, not implemented */
-    {"pre-fork", K_REFUSED, NULL, NULL},
     {"seccomp-conf", K_REFUSED, NULL, NULL},
     {"enable-grpc", K_REFUSED, NULL, NULL},
     {"grpc-addr", K_REFUSED, NULL, NULL},
@@ -293,6 +294,8 @@ static int finish_options(void)
         long n = sysconf(_SC_NPROCESSORS_ONLN);
         o->parallelism = n > 0 ? (unsigned)n : 1;
     }
+    if (!o->pre_fork)
+        o->pre_fork = 2 * (uint64_t)o->parallelism;
     if (src_prefix_arg && src_prefix_arg[0]) {
         for (char *save = NULL, *t = strtok_r(src_prefix_arg, ",", &save); t; t = strtok_r(NULL, ",", &save)) {
             char *r = realpath(t, NULL);
@@ -452,6 +455,7 @@ static void shutdown_server(gj_http *h)
     while (gj_runner_active() > 0 && now() - t0 < srv.o.shutdown_grace + 5)
         usleep(20000);
     gj_http_stop(h);
+    gj_zygote_stop();
     clean_boxes(true);
     gj_store_close(srv.store);
     gj_pool_destroy(&srv.pool);
@@ -507,10 +511,18 @@ int main(int argc, char **argv)
     if (gj_store_open(&srv.store, owned ? owned_dir : srv.o.dir, owned, srv.o.file_timeout, err,
                       sizeof err) < 0 ||
         gj_pool_init(&srv.pool, srv.o.parallelism, srv.o.queue_size, srv.o.box_first,
-                     srv.o.box_count) < 0) {
+                     srv.o.box_count, (uint32_t)srv.o.pre_fork) < 0) {
         fprintf(stderr, "%s\n", err);
         return 1;
     }
+    /* Before any thread exists: every worker is forked from this single-threaded copy. */
+    if (gj_zygote_start(&srv, err, sizeof err) < 0) {
+        fprintf(stderr, "%s\n", err);
+        clean_boxes(true);
+        gj_store_close(srv.store);
+        return 1;
+    }
+    gj_warm_start(&srv, srv.o.pre_fork);
     gj_http *h;
     if (gj_http_start(&srv, &h, err, sizeof err) < 0) {
         fprintf(stderr, "%s\n", err);

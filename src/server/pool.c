@@ -12,8 +12,13 @@ int gj_pool_slot(void)
     return my_slot;
 }
 
+void gj_pool_set_slot(int slot)
+{
+    my_slot = slot;
+}
+
 int gj_pool_init(gj_pool *p, unsigned slots, unsigned max_waiting, uint32_t first_id,
-                 uint32_t count)
+                 uint32_t count, uint32_t active)
 {
     p->max_waiting = max_waiting;
     pthread_mutex_init(&p->mu, NULL);
@@ -29,10 +34,12 @@ int gj_pool_init(gj_pool *p, unsigned slots, unsigned max_waiting, uint32_t firs
     p->ids = calloc(count ? count : 1, sizeof *p->ids);
     if (!p->ids || !p->slot_busy)
         return -1;
-    /* Lowest id on top of the stack. */
-    for (uint32_t i = 0; i < count; i++)
-        p->ids[i] = first_id + count - 1 - i;
-    p->n_ids = p->total_ids = count;
+    p->head = p->n_ids = 0;
+    p->total_ids = count;
+    p->next_new = first_id;
+    p->end_id = first_id + count;
+    for (uint32_t i = 0; i < active && i < count; i++)
+        p->ids[p->n_ids++] = p->next_new++;
     return 0;
 }
 
@@ -100,6 +107,9 @@ int gj_pool_take(gj_pool *p, size_t n, uint32_t *ids, gj_give_up cb, void *arg)
         return -1;
     pthread_mutex_lock(&p->mu);
     int rc = 0;
+    /* Ids come into use only when the ones in use do not suffice: every id in use stays warm. */
+    while (p->n_ids < n && p->next_new < p->end_id)
+        p->ids[(p->head + p->n_ids++) % p->total_ids] = p->next_new++;
     while (p->n_ids < n) {
         if (p->closing || cb(arg)) {
             rc = -2;
@@ -107,8 +117,11 @@ int gj_pool_take(gj_pool *p, size_t n, uint32_t *ids, gj_give_up cb, void *arg)
         }
         wait_a_bit(p);
     }
-    for (size_t i = 0; rc == 0 && i < n; i++)
-        ids[i] = p->ids[--p->n_ids];
+    for (size_t i = 0; rc == 0 && i < n; i++) {
+        ids[i] = p->ids[p->head];
+        p->head = (p->head + 1) % p->total_ids;
+        p->n_ids--;
+    }
     pthread_mutex_unlock(&p->mu);
     return rc;
 }
@@ -117,7 +130,7 @@ void gj_pool_give(gj_pool *p, size_t n, const uint32_t *ids)
 {
     pthread_mutex_lock(&p->mu);
     for (size_t i = 0; i < n; i++)
-        p->ids[p->n_ids++] = ids[i];
+        p->ids[(p->head + p->n_ids++) % p->total_ids] = ids[i];
     pthread_cond_broadcast(&p->cv);
     pthread_mutex_unlock(&p->mu);
 }

@@ -6,6 +6,7 @@
 #include "server.h"
 #include "util.h"
 #include "worker.h"
+#include "zygote.h"
 
 #include <errno.h>
 #include <fcntl.h>
@@ -160,7 +161,7 @@ struct prep {
     struct proxy *px;   /* per pipe mapping */
     size_t n_px;
     int *cancel_r, *cancel_w, *res_r;
-    pid_t *pid;
+    int body_fd; /* the request body, for the workers */
     uint32_t *ids;
     bool have_ids;
 };
@@ -405,41 +406,22 @@ static void close_prepared(const gj_request *req, struct prep *pr)
 
 /* ------------------------------------------------------------------ workers */
 
-static void keep_fd(int *keep, size_t *n, int fd)
+/* Hands command i to its box's ready worker (zygote.h). */
+static int launch(gj_server *s, const gj_request *req, struct prep *pr, size_t i, int res_w,
+                  struct waiter *w, char *err, size_t n)
 {
-    if (fd >= 0)
-        keep[(*n)++] = fd;
-}
-
-static pid_t spawn(gj_server *s, const gj_request *req, struct prep *pr, size_t i, int res_w)
-{
-    const gj_cmd *c = &req->cmds[i];
-    const gj_cmd_fds *f = &pr->f[i];
-    pid_t pid = fork();
-    if (pid != 0)
-        return pid;
-    /* The worker dies with the server (and its box with it: init has PDEATHSIG too). */
-    prctl(PR_SET_PDEATHSIG, SIGKILL);
-    size_t cap = f->n_fd_map + 2 * c->n_files + c->n_copy_in + 4, n = 0;
-    int *keep = malloc(cap * sizeof *keep);
-    if (!keep)
-        _exit(1);
-    for (size_t j = 0; j < f->n_fd_map; j++)
-        keep_fd(keep, &n, f->fd_map[j]);
-    for (size_t j = 0; j < c->n_files; j++) {
-        keep_fd(keep, &n, f->collect[j]);
-        keep_fd(keep, &n, f->collect_pipe[j]);
-    }
-    for (size_t j = 0; j < c->n_copy_in; j++)
-        keep_fd(keep, &n, f->copy_in_fd[j]);
-    keep_fd(keep, &n, pr->cancel_r[i]);
-    keep_fd(keep, &n, res_w);
-    /* Nothing of other requests (their pipes, sockets, the listener) reaches this box. */
-    gj_close_except(keep, n);
-    sigset_t none;
-    sigemptyset(&none);
-    sigprocmask(SIG_SETMASK, &none, NULL);
-    gj_worker_main(s, c, f, pr->ids[i], pr->cancel_r[i], res_w);
+    int chan = gj_warm_acquire(s, pr->ids[i], give_up, w);
+    if (chan == -2)
+        return snprintf(err, n, "cancelled"), -1;
+    if (chan < 0)
+        return snprintf(err, n, "box %u: its worker could not be started", (unsigned)pr->ids[i]), -1;
+    int rc = gj_worker_send(chan, pr->body_fd, i, &req->cmds[i], &pr->f[i], pr->cancel_r[i], res_w);
+    int e = errno;
+    close(chan);
+    if (rc < 0)
+        return snprintf(err, n, "box %u: cannot hand the command over: %s", (unsigned)pr->ids[i],
+                        strerror(e)), -1;
+    return 0;
 }
 
 /* Reads every worker's result while watching the client; the results' texts in out[]. */
@@ -494,10 +476,6 @@ static void wait_workers(gj_server *s, struct prep *pr, int client_fd, struct ac
         }
     }
     free(cap);
-    for (size_t i = 0; i < n; i++)
-        if (pr->pid[i] > 0)
-            while (waitpid(pr->pid[i], NULL, 0) < 0 && errno == EINTR)
-                ;
 }
 
 static json_t *internal_error(const char *msg)
@@ -542,7 +520,8 @@ static char *assemble(gj_server *s, const gj_request *req, struct prep *pr, char
     return txt;
 }
 
-static int start_run(gj_server *s, const gj_request *req, struct prep *pr, char *err, size_t n)
+static int start_run(gj_server *s, const gj_request *req, struct prep *pr, struct waiter *w,
+                     char *err, size_t n)
 {
     for (size_t i = 0; i < req->n_cmds; i++) {
         const gj_cmd *c = &req->cmds[i];
@@ -563,10 +542,10 @@ static int start_run(gj_server *s, const gj_request *req, struct prep *pr, char 
         if (pipe2(rp, O_CLOEXEC) < 0)
             return snprintf(err, n, "pipe: %s", strerror(errno)), -1;
         pr->res_r[i] = rp[0];
-        pr->pid[i] = spawn(s, req, pr, i, rp[1]);
+        int rc = launch(s, req, pr, i, rp[1], w, err, n);
         close(rp[1]);
-        if (pr->pid[i] < 0)
-            return snprintf(err, n, "fork: %s", strerror(errno)), -1;
+        if (rc < 0)
+            return -1;
     }
     return 0;
 }
@@ -596,8 +575,8 @@ static void free_prep(const gj_request *req, struct prep *pr)
     free(pr->cancel_r);
     free(pr->cancel_w);
     free(pr->res_r);
-    free(pr->pid);
     free(pr->ids);
+    close_fd(&pr->body_fd);
 }
 
 static int alloc_prep(const gj_request *req, struct prep *pr)
@@ -609,17 +588,17 @@ static int alloc_prep(const gj_request *req, struct prep *pr)
     pr->cancel_r = malloc(n * sizeof(int));
     pr->cancel_w = malloc(n * sizeof(int));
     pr->res_r = malloc(n * sizeof(int));
-    pr->pid = calloc(n, sizeof(pid_t));
     pr->ids = calloc(n, sizeof(uint32_t));
-    if (!pr->f || !pr->px || !pr->cancel_r || !pr->cancel_w || !pr->res_r || !pr->pid || !pr->ids)
+    pr->body_fd = -1;
+    if (!pr->f || !pr->px || !pr->cancel_r || !pr->cancel_w || !pr->res_r || !pr->ids)
         return -1;
     for (size_t i = 0; i < n; i++)
         pr->cancel_r[i] = pr->cancel_w[i] = pr->res_r[i] = -1;
     return 0;
 }
 
-char *gj_run_request(gj_server *s, const gj_request *req, int client_fd, int *http_status,
-                     char *err, size_t errlen)
+char *gj_run_request(gj_server *s, const gj_request *req, const char *body, size_t body_len,
+                     int client_fd, int *http_status, char *err, size_t errlen)
 {
     if (check_srcs(s, req, err, errlen) < 0) {
         *http_status = 400;
@@ -632,9 +611,9 @@ char *gj_run_request(gj_server *s, const gj_request *req, int client_fd, int *ht
         snprintf(err, errlen, rc == -1 ? "worker queue is full" : "cancelled");
         return NULL;
     }
-    struct prep pr = {0};
+    struct prep pr = {.body_fd = -1};
     char *txt = NULL;
-    if (alloc_prep(req, &pr) < 0) {
+    if (alloc_prep(req, &pr) < 0 || (pr.body_fd = gj_memfd_sealed("request", body, body_len)) < 0) {
         snprintf(err, errlen, "out of memory");
         goto done;
     }
@@ -646,7 +625,7 @@ char *gj_run_request(gj_server *s, const gj_request *req, int client_fd, int *ht
     pr.have_ids = true;
     struct active act = {.cancel_w = pr.cancel_w, .n = pr.n};
     active_add(&act);
-    rc = start_run(s, req, &pr, err, errlen);
+    rc = start_run(s, req, &pr, &w, err, errlen);
     close_prepared(req, &pr);
     for (size_t k = 0; k < pr.n_px; k++)
         pr.px[k].started = pthread_create(&pr.px[k].th, NULL, proxy_main, &pr.px[k]) == 0;
@@ -674,6 +653,9 @@ char *gj_run_request(gj_server *s, const gj_request *req, int client_fd, int *ht
     free(out);
     free(len);
 done:
+    /* Each box's next worker starts before the box is free again: never two on one box. */
+    for (size_t i = 0; pr.have_ids && i < req->n_cmds; i++)
+        gj_warm_release(s, pr.ids[i]);
     if (pr.have_ids)
         gj_pool_give(&s->pool, req->n_cmds, pr.ids);
     free_prep(req, &pr);

@@ -4,6 +4,7 @@
  *   request.c the POST /run model (JSON -> structs)
  *   runner.c  one request: descriptors, pipes and proxies, one worker process per command
  *   worker.c  inside a worker: reset the box, copyIn, mi_box_run, copyOut, the Result JSON
+ *   zygote.c  the single-threaded process that forks the workers; warm boxes; the run message
  *   pool.c    -parallelism slots with a bounded queue, the server's box ids
  *   store.c   the file store
  *   util.c    JSON and descriptor helpers */
@@ -36,6 +37,7 @@ typedef struct gj_opts {
     uint64_t copy_out_limit;
     uint64_t open_file_limit;
     uint64_t extra_memory_limit;
+    uint64_t pre_fork;     /* boxes kept ready (warm workers) */
     uint32_t box_first, box_count; /* the server's box ids */
     uint64_t max_body;     /* bytes of a request body */
     char *config_path;     /* host configuration */
@@ -68,8 +70,8 @@ void gj_http_stop(gj_http *h);
 /* runner.c: runs a parsed request; the JSON array of results or, on a request-level failure,
  * *http_status 400/500 and a message.  cancel_fd: readable (POLLRDHUP/HUP) when the client left. */
 struct gj_request;
-char *gj_run_request(gj_server *s, const struct gj_request *req, int client_fd, int *http_status,
-                     char *err, size_t errlen);
+char *gj_run_request(gj_server *s, const struct gj_request *req, const char *body, size_t body_len,
+                     int client_fd, int *http_status, char *err, size_t errlen);
 /* Asks every running request to end now (SIGTERM after the grace time). */
 void gj_runner_cancel_all(void);
 unsigned gj_runner_active(void);

@@ -1,6 +1,7 @@
 /* The worker process of one command (worker.h). */
 #include "worker.h"
 #include "util.h"
+#include "zygote.h"
 
 #include <errno.h>
 #include <fcntl.h>
@@ -10,6 +11,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/mman.h>
 #include <sys/mount.h>
 #include <sys/prctl.h>
 #include <sys/resource.h>
@@ -614,9 +616,11 @@ static pid_t start_copier(int rd, int memfd, uint64_t max)
     }
 }
 
-__attribute__((noreturn)) void gj_worker_main(const gj_server *s, const gj_cmd *cmd,
-                                              const gj_cmd_fds *fds, uint32_t box_id,
-                                              int cancel_fd, int result_fd)
+/* The command, on a box reset before it arrived (reset_err: why the reset failed, else NULL). */
+static __attribute__((noreturn)) void worker_main(const gj_server *s, const gj_cmd *cmd,
+                                                  const gj_cmd_fds *fds, uint32_t box_id,
+                                                  int cancel_fd, int result_fd,
+                                                  const char *reset_err)
 {
     char msg[1200] = "";
     struct outcome o = {.status = "Internal Error"};
@@ -631,9 +635,14 @@ __attribute__((noreturn)) void gj_worker_main(const gj_server *s, const gj_cmd *
     mi_error e;
     pid_t copiers[GJ_MAX_FD + 1];
     size_t n_copiers = 0;
-    if (gj_box_reset(s, box_id, true, o.error, sizeof o.error) < 0 ||
-        mi_box_path(&c, dir, sizeof dir, &e) < 0)
+    if (reset_err) {
+        snprintf(o.error, sizeof o.error, "%s", reset_err);
         goto out;
+    }
+    if (mi_box_path(&c, dir, sizeof dir, &e) < 0) {
+        snprintf(o.error, sizeof o.error, "%s", e.msg);
+        goto out;
+    }
     char p[4200];
     snprintf(p, sizeof p, "%s/box", dir);
     b.w = open(p, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
@@ -683,4 +692,43 @@ out:;
     if (txt)
         gj_write_all(result_fd, txt, strlen(txt));
     _exit(txt ? 0 : 1);
+}
+
+/* The request body as the server received it (a sealed memfd), mapped read-only. */
+static const char *map_body(int fd, size_t *len)
+{
+    struct stat st;
+    if (fstat(fd, &st) < 0)
+        return NULL;
+    *len = (size_t)st.st_size;
+    if (!*len)
+        return "";
+    void *p = mmap(NULL, *len, PROT_READ, MAP_PRIVATE, fd, 0);
+    return p == MAP_FAILED ? NULL : p;
+}
+
+__attribute__((noreturn)) void gj_worker_serve(const gj_server *s, uint32_t box_id, int chan)
+{
+    /* The worker dies with the zygote (and its box with it: init has PDEATHSIG too). */
+    prctl(PR_SET_PDEATHSIG, SIGKILL);
+    sigset_t none;
+    sigemptyset(&none);
+    sigprocmask(SIG_SETMASK, &none, NULL);
+    char reset_err[1200] = "";
+    if (gj_box_reset(s, box_id, true, reset_err, sizeof reset_err) < 0 && !reset_err[0])
+        snprintf(reset_err, sizeof reset_err, "Cannot reset box %u", (unsigned)box_id);
+    gj_worker_msg m;
+    if (write(chan, "R", 1) != 1 || gj_worker_recv(chan, &m) < 0)
+        _exit(1); /* the server let the box go unused (shutdown, or a request that failed) */
+    close(chan);
+    size_t len = 0;
+    const char *body = map_body(m.body_fd, &len);
+    gj_request req;
+    char err[1024];
+    if (!body || gj_request_parse(body, len, &req, err, sizeof err) < 0 || m.index >= req.n_cmds ||
+        req.cmds[m.index].n_files != m.n_files || req.cmds[m.index].n_copy_in != m.n_copy_in)
+        _exit(1); /* the server sees no result: Internal Error */
+    close(m.body_fd);
+    worker_main(s, &req.cmds[m.index], &m.fds, box_id, m.cancel_r, m.res_w,
+                reset_err[0] ? reset_err : NULL);
 }

@@ -1,4 +1,4 @@
-/* One command in its own worker process (forked by runner.c): reset the box, copyIn, one
+/* One command in its own worker process (forked by the zygote, zygote.h): reset the box, copyIn, one
  * mi_box_run, copyOut and collectors, the go-judge Result as JSON on result_fd.  A process of its
  * own because the run path clones (init, program) and is written for a single-threaded caller,
  * and because a worker that dies takes nothing of the server with it. */
@@ -18,10 +18,9 @@ typedef struct gj_cmd_fds {
     int *copy_in_errno; /* per copyIn entry: why a src could not be opened (File Error) */
 } gj_cmd_fds;
 
-/* In the worker process; never returns. */
-__attribute__((noreturn)) void gj_worker_main(const gj_server *s, const gj_cmd *cmd,
-                                              const gj_cmd_fds *fds, uint32_t box_id,
-                                              int cancel_fd, int result_fd);
+/* A worker forked by the zygote for box_id: resets the box, says "ready" on chan, receives one
+ * command (zygote.h) and runs it.  Never returns. */
+__attribute__((noreturn)) void gj_worker_serve(const gj_server *s, uint32_t box_id, int chan);
 
 /* Resets box_id to an empty box with fresh /w and /tmp tmpfs (also used at start and exit to
  * clean).  0 or -1 with err. */

@@ -338,14 +338,9 @@ def test_server_auth_token():
 
 
 def test_server_concurrent_requests():
-    if harness.SANITIZED:
-        # Known defect, not a sanitizer false alarm: the server forks its workers from a
-        # multithreaded process. glibc's malloc is fork-safe, gcc 12's ASan allocator is not:
-        # a worker forked while another connection thread holds the allocator lock deadlocks
-        # (seen in ~2 of 12 runs, gdb: __sanitizer::Mutex::Lock under fdopendir in the worker).
-        # The fix is a single-threaded spawner started before the HTTP threads (issue 12, open).
-        raise harness.Skip("workers forked from the threaded server deadlock in ASan's allocator "
-                           "(not in glibc's); a single-threaded spawner is the open fix")
+    # Also the fork-safety test: workers come from the single-threaded zygote, so none can
+    # inherit a lock another thread held (under ASan this deadlocked ~2 in 12 runs when workers
+    # were forked from the threaded server).
     with Server("-parallelism", "3") as s:
         out = [None] * 8
 
@@ -450,9 +445,9 @@ def test_server_flags_names_and_env():
     assert r.returncode == 0, r
     for f in ("-http-addr", "-parallelism", "-auth-token", "-dir", "-file-timeout", "-src-prefix",
               "-net-share", "-tmp-fs-param", "-output-limit", "-copy-out-limit",
-              "-open-file-limit", "-extra-memory-limit", "-box-ids"):
+              "-open-file-limit", "-extra-memory-limit", "-box-ids", "-pre-fork"):
         assert f in r.stdout, (f, r.stdout)
-    for bad in (["-enable-grpc"], ["--pre-fork=2"], ["-seccomp-conf", "x"]):
+    for bad in (["-enable-grpc"], ["--monitor-addr=x"], ["-seccomp-conf", "x"]):
         r = subprocess.run([harness.BIN, "serve"] + bad, capture_output=True, text=True)
         assert r.returncode == 2 and "not implement" in r.stderr and bad[0].lstrip("-").split("=")[0] in r.stderr, r
     r = subprocess.run([harness.BIN, "serve", "-no-such-flag"], capture_output=True, text=True)
