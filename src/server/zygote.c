@@ -6,6 +6,7 @@
 #include <poll.h>
 #include <pthread.h>
 #include <signal.h>
+#include <stdbool.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/prctl.h>
@@ -201,6 +202,14 @@ static void reap(pid_t *kids, size_t n)
                 kids[i] = 0;
 }
 
+static bool live(const pid_t *kids, size_t n)
+{
+    for (size_t i = 0; kids && i < n; i++)
+        if (kids[i] > 0)
+            return true;
+    return false;
+}
+
 static void fork_worker(const gj_server *s, uint32_t id, int chan, pid_t *kids, size_t n)
 {
     pid_t p = fork();
@@ -252,6 +261,18 @@ static __attribute__((noreturn)) void zygote_main(const gj_server *s, int ctl)
         else if (nf == 1)
             close(fds[0]);
     }
+    /* Idle workers see their channel closed and end once their reset is done (killing one in
+     * the middle of it would orphan its helpers, such as the box uid's keyring cleaner).  Give
+     * them a few seconds, then kill what is left. */
+    for (int waited = 0; waited < 50 && live(kids, n); waited++) {
+        struct pollfd p = {sfd, POLLIN, 0};
+        if (poll(&p, 1, 100) > 0) {
+            struct signalfd_siginfo si;
+            while (read(sfd, &si, sizeof si) == (ssize_t)sizeof si)
+                ;
+        }
+        reap(kids, n);
+    }
     for (size_t i = 0; kids && i < n; i++)
         if (kids[i] > 0)
             kill(kids[i], SIGKILL);
@@ -281,10 +302,13 @@ int gj_zygote_start(const gj_server *s, char *err, size_t errlen)
     return 0;
 }
 
+static void close_warm(void);
+
 void gj_zygote_stop(void)
 {
     if (zygote_pid <= 0)
         return;
+    close_warm();
     pthread_mutex_lock(&ctl_mu);
     close(ctl_fd);
     ctl_fd = -1;
@@ -298,7 +322,7 @@ void gj_zygote_stop(void)
 
 static pthread_mutex_t warm_mu = PTHREAD_MUTEX_INITIALIZER;
 static int *warm_chan; /* per box offset: the server's end of its worker's channel, or -1 */
-static size_t n_warm;
+static size_t n_chan, n_warm;
 
 static int *chan_of(const gj_server *s, uint32_t id)
 {
@@ -306,6 +330,7 @@ static int *chan_of(const gj_server *s, uint32_t id)
         warm_chan = malloc(s->o.box_count * sizeof *warm_chan);
         for (size_t i = 0; warm_chan && i < s->o.box_count; i++)
             warm_chan[i] = -1;
+        n_chan = warm_chan ? s->o.box_count : 0;
     }
     return warm_chan && id >= s->o.box_first && id - s->o.box_first < s->o.box_count
                ? &warm_chan[id - s->o.box_first] : NULL;
@@ -334,6 +359,18 @@ static void warm_one(const gj_server *s, uint32_t id)
     int *c = chan_of(s, id);
     if (c && *c < 0 && (*c = start_worker(id)) >= 0)
         n_warm++;
+    pthread_mutex_unlock(&warm_mu);
+}
+
+static void close_warm(void)
+{
+    pthread_mutex_lock(&warm_mu);
+    for (size_t i = 0; warm_chan && i < n_chan; i++)
+        if (warm_chan[i] >= 0) {
+            close(warm_chan[i]);
+            warm_chan[i] = -1;
+        }
+    n_warm = 0;
     pthread_mutex_unlock(&warm_mu);
 }
 
