@@ -731,9 +731,13 @@ def test_server_proc_peak():
 
 
 # Under the VM runner (TCG: about ten times slower) the whole server suite would take most of the
-# VM's time budget: there only the core tests run (statuses and limits on pure cgroup v2), unless
+# VM's time budget: there the tests whose outcome depends on the cgroup version run (statuses and
+# limits, procPeak, cpusets, concurrency over the warm boxes, nothing crossing runs, pipes), unless
 # the run selects server tests by name (MI_VM_TESTS="test_server ...").
-VM_CORE = {"test_server_accepted_collectors_and_stdin", "test_server_statuses"}
+VM_CORE = {"test_server_accepted_collectors_and_stdin", "test_server_statuses",
+           "test_server_concurrent_requests", "test_server_no_state_crosses_runs",
+           "test_server_interactive_direct_and_proxy", "test_server_proc_peak",
+           "test_server_cpu_set_limit_and_cpuset_flag", "test_server_compile_then_run_cached"}
 
 
 def _vm_gate(fn):
