@@ -595,6 +595,9 @@ struct keeper {
     mi_evidence ev;
     /* --json capture of stdout [0] and stderr [1]: read end (non-blocking), buffer */
     int cap_fd[2];
+    int cap_w[2];   /* their write ends, until init has its copy */
+    int init_sk;    /* init's end of the message socket, until init has its copy */
+    uint64_t key;   /* of the box's kept tree, if any */
     char *cap_buf[2];
     size_t cap_len[2], cap_size[2];
 };
@@ -909,14 +912,32 @@ static void on_output(struct keeper *k, int i)
     }
 }
 
-int mi_keeper_run(const mi_config *c, const char *box_dir, mi_cgroup *cg, mi_result *r,
-                  mi_error *err)
+/* ---- The keeper's steps: setup, start, supervise, drain, collect.  Every descriptor lives in
+ * struct keeper and keeper_close (a cleanup attribute) closes what a step left open, on every
+ * path. */
+
+static void close_fd(int *fd)
 {
-    struct keeper k = {.c = c, .cg = cg, .box_dir = box_dir, .sk = -1, .initfd = -1,
-                       .timerfd = -1, .prog_fd = -1, .cap_fd = {-1, -1}, .notify_fd = -1,
-                       .procfd = -1};
-    int cap_w[2] = {-1, -1};
-    int sk[2];
+    if (*fd >= 0)
+        close(*fd);
+    *fd = -1;
+}
+
+static void keeper_close(struct keeper *k)
+{
+    int *fds[] = {&k->sk, &k->init_sk, &k->initfd, &k->timerfd, &k->notify_fd, &k->prog_fd,
+                  &k->procfd, &k->cap_fd[0], &k->cap_fd[1], &k->cap_w[0], &k->cap_w[1]};
+    for (size_t i = 0; i < sizeof fds / sizeof fds[0]; i++)
+        close_fd(fds[i]);
+    free(k->cap_buf[0]);
+    free(k->cap_buf[1]);
+}
+
+/* This run's cgroup limits and fresh counters (cgroup.c). */
+static int keeper_cgroup(struct keeper *k, mi_error *err)
+{
+    const mi_config *c = k->c;
+    mi_cgroup *cg = k->cg;
     if (cg) {
         mi_cg_limits lim = {
             .mem_bytes = c->cg_mem_kib == MI_UNLIMITED ? MI_UNLIMITED : c->cg_mem_kib * 1024,
@@ -931,168 +952,188 @@ int mi_keeper_run(const mi_config *c, const char *box_dir, mi_cgroup *cg, mi_res
         if (mi_cg_prepare_run(cg, &lim, err) < 0)
             return -1;
     }
+    return 0;
+}
+
+/* The message socket, the limit timer and, with --json, the capture pipes (for the streams not
+ * redirected to files: the program's end is blocking, as any stdout; ours is not). */
+static int keeper_setup(struct keeper *k, mi_error *err)
+{
+    const mi_config *c = k->c;
+    if (keeper_cgroup(k, err) < 0)
+        return -1;
+    int sk[2];
     if (socketpair(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0, sk) < 0)
         return mi_fail_errno(err, MI_ERR_PROCESS, errno, "socketpair");
-    k.sk = sk[0];
-    k.timerfd = timerfd_create(CLOCK_MONOTONIC, TFD_CLOEXEC | TFD_NONBLOCK);
-    if (k.timerfd < 0) {
-        close(sk[0]);
-        close(sk[1]);
+    k->sk = sk[0];
+    k->init_sk = sk[1];
+    k->timerfd = timerfd_create(CLOCK_MONOTONIC, TFD_CLOEXEC | TFD_NONBLOCK);
+    if (k->timerfd < 0)
         return mi_fail_errno(err, MI_ERR_PROCESS, errno, "timerfd_create");
-    }
-    /* Capture pipes for the streams not redirected to files.  The program's end is blocking (as
-     * any stdout); ours is not. */
     bool want[2] = {c->capture_output && !c->stdout_path,
                     c->capture_output && !c->stderr_path && !c->stderr_to_stdout};
     for (int i = 0; i < 2; i++) {
         int pp[2];
         if (!want[i])
             continue;
-        if (pipe2(pp, O_CLOEXEC) < 0 || fcntl(pp[0], F_SETFL, O_NONBLOCK) < 0) {
-            int e = errno;
-            for (int j = 0; j < 2; j++) {
-                if (k.cap_fd[j] >= 0)
-                    close(k.cap_fd[j]);
-                if (cap_w[j] >= 0)
-                    close(cap_w[j]);
-            }
-            close(sk[0]);
-            close(sk[1]);
-            close(k.timerfd);
-            return mi_fail_errno(err, MI_ERR_PROCESS, e, "Cannot create the output pipe");
-        }
-        k.cap_fd[i] = pp[0];
-        cap_w[i] = pp[1];
+        if (pipe2(pp, O_CLOEXEC) < 0)
+            return mi_fail_errno(err, MI_ERR_PROCESS, errno, "Cannot create the output pipe");
+        k->cap_fd[i] = pp[0];
+        k->cap_w[i] = pp[1];
+        if (fcntl(pp[0], F_SETFL, O_NONBLOCK) < 0)
+            return mi_fail_errno(err, MI_ERR_PROCESS, errno, "Cannot create the output pipe");
     }
+    return 0;
+}
+
+/* The namespaces init is cloned into: the network namespace made ahead and the kept tree are
+ * entered by setns() in init (no copy of the caller's mount table is needed then). */
+static uint64_t keeper_namespaces(struct keeper *k, int *netfd, int *treefd)
+{
+    const mi_config *c = k->c;
     uint64_t ns = CLONE_NEWPID | CLONE_NEWIPC | CLONE_NEWUTS;
-    int netfd = c->share_net ? -1 : mi_netns_open(box_dir);
-    if (netfd >= 0)
-        mi_netns_remove(box_dir); /* this run's alone: never entered by another run */
-    if (!c->share_net && netfd < 0)
+    *netfd = c->share_net ? -1 : mi_netns_open(k->box_dir);
+    if (*netfd >= 0)
+        mi_netns_remove(k->box_dir); /* this run's alone: never entered by another run */
+    if (!c->share_net && *netfd < 0)
         ns |= CLONE_NEWNET;
-    /* A kept tree is entered by setns(): no copy of the caller's mount table is needed. */
-    uint64_t tree_key = mi_kept_tree_key(c, box_dir);
-    int treefd = mi_kept_tree_open(box_dir, tree_key);
-    if (treefd < 0) {
+    k->key = mi_kept_tree_key(c, k->box_dir);
+    *treefd = mi_kept_tree_open(k->box_dir, k->key);
+    if (*treefd < 0) {
         ns |= CLONE_NEWNS;
-        k.tree_key = tree_key;
+        k->tree_key = k->key;
     }
+    return ns;
+}
+
+/* Compiles the policy (before the sandbox exists: the program's last steps must not allocate)
+ * and clones init.  Only the program's processes keep the capture pipes' write ends. */
+static int keeper_start(struct keeper *k, mi_error *err)
+{
     struct sock_fprog filter;
-    bool compiled = mi_seccomp_compile(c, box_dir, &filter, err) == 0;
-    if (!compiled)
-        k.init_pid = -1;
-    else {
-        k.start = mi_now_monotonic();
-        k.init_pid = clone3_into(ns, &k.initfd, -1);
-        if (k.init_pid == 0) {
-            close(sk[0]);
-            init_main(c, box_dir, cg, sk[1], cap_w, &filter, netfd, treefd, tree_key != 0);
-        }
-        free(filter.filter); /* the sandbox has its own copy */
+    if (mi_seccomp_compile(k->c, k->box_dir, &filter, err) < 0)
+        return -1;
+    int netfd, treefd;
+    uint64_t ns = keeper_namespaces(k, &netfd, &treefd);
+    k->start = mi_now_monotonic();
+    k->init_pid = clone3_into(ns, &k->initfd, -1);
+    if (k->init_pid == 0) {
+        close(k->sk);
+        init_main(k->c, k->box_dir, k->cg, k->init_sk, k->cap_w, &filter, netfd, treefd,
+                  k->key != 0);
     }
-    if (netfd >= 0)
-        close(netfd);
-    if (treefd >= 0)
-        close(treefd);
-    close(sk[1]);
-    for (int i = 0; i < 2; i++)
-        if (cap_w[i] >= 0)
-            close(cap_w[i]);
-    if (k.init_pid < 0) {
-        int e = errno;
-        close(sk[0]);
-        close(k.timerfd);
-        for (int i = 0; i < 2; i++)
-            if (k.cap_fd[i] >= 0)
-                close(k.cap_fd[i]);
-        return compiled ? mi_fail_errno(err, MI_ERR_PROCESS, e, "Cannot create the sandbox (clone3)")
-                        : -1;
-    }
+    int e = errno;
+    free(filter.filter); /* the sandbox has its own copy */
+    close_fd(&netfd);
+    close_fd(&treefd);
+    close_fd(&k->init_sk);
+    close_fd(&k->cap_w[0]);
+    close_fd(&k->cap_w[1]);
+    if (k->init_pid < 0)
+        return mi_fail_errno(err, MI_ERR_PROCESS, e, "Cannot create the sandbox (clone3)");
+    return 0;
+}
+
+/* Waits on everything at once until init has exited: messages, the seccomp listener, the
+ * caller's signals, the limit timer, captured output. */
+static void keeper_supervise(struct keeper *k)
+{
+    const mi_config *c = k->c;
     bool init_done = false;
     while (!init_done) {
-        struct pollfd p[7] = {{k.sk_closed ? -1 : k.sk, POLLIN, 0}, {k.initfd, POLLIN, 0}, {k.timerfd, POLLIN, 0},
-                              {c->signal_fd, POLLIN, 0}, {k.cap_fd[0], POLLIN, 0},
-                              {k.cap_fd[1], POLLIN, 0}, {k.notify_fd, POLLIN, 0}};
+        struct pollfd p[7] = {{k->sk_closed ? -1 : k->sk, POLLIN, 0}, {k->initfd, POLLIN, 0}, {k->timerfd, POLLIN, 0},
+                              {c->signal_fd, POLLIN, 0}, {k->cap_fd[0], POLLIN, 0},
+                              {k->cap_fd[1], POLLIN, 0}, {k->notify_fd, POLLIN, 0}};
         if (poll(p, 7, -1) < 0) { /* negative fds (unused slots) are ignored by poll */
             if (errno == EINTR)
                 continue;
-            k.ev.sandbox_error = true;
-            snprintf(k.ev.sandbox_msg, sizeof k.ev.sandbox_msg, "poll: %s", strerror(errno));
-            kill_box(&k);
+            k->ev.sandbox_error = true;
+            snprintf(k->ev.sandbox_msg, sizeof k->ev.sandbox_msg, "poll: %s", strerror(errno));
+            kill_box(k);
             break;
         }
         if (p[0].revents & (POLLIN | POLLHUP | POLLERR)) {
-            on_message(&k);
+            on_message(k);
             continue; /* drain messages before looking at init's exit */
         }
         if (p[6].revents & (POLLIN | POLLHUP | POLLERR))
-            on_seccomp(&k, p[6].revents);
+            on_seccomp(k, p[6].revents);
         if (p[3].revents & POLLIN)
-            on_signal(&k);
+            on_signal(k);
         if (p[2].revents & POLLIN) {
             uint64_t x;
-            if (read(k.timerfd, &x, sizeof x) > 0)
-                check_limits(&k);
+            if (read(k->timerfd, &x, sizeof x) > 0)
+                check_limits(k);
         }
         for (int i = 0; i < 2; i++)
             if (p[4 + i].revents & (POLLIN | POLLHUP | POLLERR))
-                on_output(&k, i);
+                on_output(k, i);
         if (p[1].revents & POLLIN)
             init_done = true;
     }
     siginfo_t si;
-    while (waitid(P_PIDFD, (id_t)k.initfd, &si, WEXITED | __WALL) < 0 && errno == EINTR)
+    while (waitid(P_PIDFD, (id_t)k->initfd, &si, WEXITED | __WALL) < 0 && errno == EINTR)
         ;
-    if (!k.exited && !k.ev.sandbox_error && !k.ev.interrupted && !k.ev.killed_by_timer &&
-        !k.ev.seccomp_violation) {
-        k.ev.sandbox_error = true;
-        snprintf(k.ev.sandbox_msg, sizeof k.ev.sandbox_msg,
+    if (!k->exited && !k->ev.sandbox_error && !k->ev.interrupted && !k->ev.killed_by_timer &&
+        !k->ev.seccomp_violation) {
+        k->ev.sandbox_error = true;
+        snprintf(k->ev.sandbox_msg, sizeof k->ev.sandbox_msg,
                  "The sandbox's init process died unexpectedly");
     }
-    if (!k.exited)
-        k.end = mi_now_monotonic();
-    /* Init is reaped, so every process of its PID namespace is gone and no writer is left:
-     * what remains in the pipes is read without blocking, then they are closed. */
+    if (!k->exited)
+        k->end = mi_now_monotonic();
+}
+
+/* Init is reaped: what remains in the capture pipes is read without blocking; the buffers go to
+ * the result. */
+static void keeper_drain(struct keeper *k, mi_result *r)
+{
     for (int i = 0; i < 2; i++) {
-        for (int guard = 0; k.cap_fd[i] >= 0 && guard < 4096; guard++) {
-            size_t before = k.cap_len[i];
-            on_output(&k, i);
-            if (k.cap_fd[i] >= 0 && k.cap_len[i] == before)
+        for (int guard = 0; k->cap_fd[i] >= 0 && guard < 4096; guard++) {
+            size_t before = k->cap_len[i];
+            on_output(k, i);
+            if (k->cap_fd[i] >= 0 && k->cap_len[i] == before)
                 break; /* EAGAIN: nothing more */
         }
-        if (k.cap_fd[i] >= 0)
-            close(k.cap_fd[i]);
-        k.cap_fd[i] = -1;
-        if (k.cap_buf[i])
-            k.cap_buf[i][k.cap_len[i]] = 0;
+        if (k->cap_fd[i] >= 0)
+            close(k->cap_fd[i]);
+        k->cap_fd[i] = -1;
+        if (k->cap_buf[i])
+            k->cap_buf[i][k->cap_len[i]] = 0;
     }
     free(r->stdout_data);
     free(r->stderr_data);
-    r->stdout_data = k.cap_buf[0];
-    r->stdout_len = k.cap_len[0];
-    r->stderr_data = k.cap_buf[1];
-    r->stderr_len = k.cap_len[1];
+    r->stdout_data = k->cap_buf[0];
+    r->stdout_len = k->cap_len[0];
+    r->stderr_data = k->cap_buf[1];
+    r->stderr_len = k->cap_len[1];
+    k->cap_buf[0] = k->cap_buf[1] = NULL;
+}
 
-    /* Collect. */
+/* The evidence (cgroup counters, init's rusage of everything it reaped) and the verdict. */
+static void keeper_collect(struct keeper *k, mi_result *r)
+{
+    const mi_config *c = k->c;
+    mi_cgroup *cg = k->cg;
     mi_cg_stats cst = {0};
     if (cg) {
         mi_error e;
         mi_cg_kill_all(cg, &e); /* nothing of the box outlives the run */
-        if (mi_cg_read_stats(cg, &cst, &e) < 0 && !k.ev.sandbox_error) {
-            k.ev.sandbox_error = true;
-            snprintf(k.ev.sandbox_msg, sizeof k.ev.sandbox_msg, "%s", e.msg);
+        if (mi_cg_read_stats(cg, &cst, &e) < 0 && !k->ev.sandbox_error) {
+            k->ev.sandbox_error = true;
+            snprintf(k->ev.sandbox_msg, sizeof k->ev.sandbox_msg, "%s", e.msg);
         }
     }
-    k.ev.have_status = k.exited;
-    k.ev.wstatus = k.exit_msg.wstatus;
-    k.ev.wall = k.ev.started ? k.end - k.start : 0;
-    const struct rusage *ru = &k.exit_msg.ru;
-    k.ev.cpu = (cg && !c->no_cg_timing) ? (double)cst.cpu_usec / 1e6
-                  : (k.exited ? tv(ru->ru_utime) + tv(ru->ru_stime) : cpu_now(&k));
-    k.ev.cg = cg != NULL;
-    k.ev.oom_kills = cst.oom_kills;
-    k.ev.pids_hits = cst.pids_max_hits;
-    r->has_stats = k.ev.started && !k.ev.setup_error;
+    k->ev.have_status = k->exited;
+    k->ev.wstatus = k->exit_msg.wstatus;
+    k->ev.wall = k->ev.started ? k->end - k->start : 0;
+    const struct rusage *ru = &k->exit_msg.ru;
+    k->ev.cpu = (cg && !c->no_cg_timing) ? (double)cst.cpu_usec / 1e6
+                  : (k->exited ? tv(ru->ru_utime) + tv(ru->ru_stime) : cpu_now(k));
+    k->ev.cg = cg != NULL;
+    k->ev.oom_kills = cst.oom_kills;
+    k->ev.pids_hits = cst.pids_max_hits;
+    r->has_stats = k->ev.started && !k->ev.setup_error;
     r->max_rss_kib = (uint64_t)ru->ru_maxrss;
     r->csw_voluntary = (uint64_t)ru->ru_nvcsw;
     r->csw_forced = (uint64_t)ru->ru_nivcsw;
@@ -1105,18 +1146,22 @@ int mi_keeper_run(const mi_config *c, const char *box_dir, mi_cgroup *cg, mi_res
     r->procs_peak = cst.pids_peak_valid ? cst.pids_peak : 0;
     r->memory_peak = r->usage.memory_peak =
         cst.mem_peak_valid ? cst.mem_peak_bytes : r->max_rss_kib * 1024;
-    mi_verdict_decide(c, &k.ev, r);
+    mi_verdict_decide(c, &k->ev, r);
     mi_cpuset_warning(c, r);
+}
 
-    close(k.sk);
-    close(k.initfd);
-    close(k.timerfd);
-    if (k.notify_fd >= 0)
-        close(k.notify_fd);
-    if (k.prog_fd >= 0)
-        close(k.prog_fd);
-    if (k.procfd >= 0)
-        close(k.procfd);
+int mi_keeper_run(const mi_config *c, const char *box_dir, mi_cgroup *cg, mi_result *r,
+                  mi_error *err)
+{
+    __attribute__((cleanup(keeper_close))) struct keeper k = {
+        .c = c, .cg = cg, .box_dir = box_dir, .sk = -1, .init_sk = -1, .initfd = -1,
+        .timerfd = -1, .prog_fd = -1, .cap_fd = {-1, -1}, .cap_w = {-1, -1}, .notify_fd = -1,
+        .procfd = -1};
+    if (keeper_setup(&k, err) < 0 || keeper_start(&k, err) < 0)
+        return -1;
+    keeper_supervise(&k);
+    keeper_drain(&k, r);
+    keeper_collect(&k, r);
     if (k.ev.sandbox_error)
         return mi_fail(err, MI_ERR_PROCESS, 0, "%s", k.ev.sandbox_msg);
     return 0;
