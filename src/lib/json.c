@@ -454,7 +454,7 @@ int mi_config_from_json(const char *text, mi_config *c, mi_error *err)
             rc = get_bool(v, p, &cg, err);
             c->cg = c->cg || cg;
         } else if (!strcmp(k, "data_segment_limit")) {
-            uint64_t b;
+            uint64_t b = MI_UNLIMITED; /* set on success; -O3 cannot see it */
             if ((rc = get_size(v, p, &b, err)) == 0)
                 c->data_kib = bytes_to_kib(b);
         } else if (!strcmp(k, "cpu_rate_limit") || !strcmp(k, "cpu_period_us")) {
