@@ -198,17 +198,19 @@ def test_network_namespace_new_per_run_made_ahead():
         a2, b1 = _nsids(a), _nsids(b)
         assert a2[0] == "net:[%d]" % st.st_ino and a1[0] != a2[0], (a1, a2, st.st_ino)
         assert os.stat(netns_file).st_ino != st.st_ino  # a2 took it; a3's is there now
-        assert b1[0] not in (a1[0], a2[0]) and a1[0] != _host_ns("net"), (a1, b1)
-        # (Inode numbers of freed namespaces are reused, so per-run ones are compared with the
-        # host's only.)
+        # Inode numbers of freed namespaces are reused (a1 and a2 ended before b1 began), so b1 is
+        # compared with the namespaces alive now: the host's and a's next one, bound on its file.
+        a_next = "net:[%d]" % os.stat(netns_file).st_ino
+        assert b1[0] != a_next and b1[0] != _host_ns("net") and a1[0] != _host_ns("net"), (a1, b1)
         for i, name in enumerate(("pid", "mnt", "ipc", "uts")):
             assert _host_ns(name) not in (a1[i + 1], a2[i + 1]), (name, a1, a2)
         # --share-net: the host's network namespace.
         assert _nsids(a, "--share-net")[0] == _host_ns("net")
         # After a reboot the bind mount is gone: a run then gets a fresh namespace of its own.
         subprocess.run(["umount", netns_file], check=True)
+        b_next = "net:[%d]" % os.stat(os.path.join(b.dir, "netns")).st_ino  # alive: bound
         f1 = _nsids(a)
-        assert f1[0] != _host_ns("net") and f1[0] != b1[0], (f1, b1)
+        assert f1[0] != _host_ns("net") and f1[0] != b_next, (f1, b_next)
         r = a.run("netif")
         assert r.stdout.strip() == "lo up", r
         assert a.cleanup().returncode == 0
