@@ -322,7 +322,7 @@ void gj_zygote_stop(void)
 
 static pthread_mutex_t warm_mu = PTHREAD_MUTEX_INITIALIZER;
 static int *warm_chan; /* per box offset: the server's end of its worker's channel, or -1 */
-static size_t n_chan, n_warm;
+static size_t n_chan;
 
 static int *chan_of(const gj_server *s, uint32_t id)
 {
@@ -357,8 +357,8 @@ static void warm_one(const gj_server *s, uint32_t id)
 {
     pthread_mutex_lock(&warm_mu);
     int *c = chan_of(s, id);
-    if (c && *c < 0 && (*c = start_worker(id)) >= 0)
-        n_warm++;
+    if (c && *c < 0)
+        *c = start_worker(id);
     pthread_mutex_unlock(&warm_mu);
 }
 
@@ -370,7 +370,6 @@ static void close_warm(void)
             close(warm_chan[i]);
             warm_chan[i] = -1;
         }
-    n_warm = 0;
     pthread_mutex_unlock(&warm_mu);
 }
 
@@ -387,22 +386,12 @@ void gj_warm_release(const gj_server *s, uint32_t id)
         warm_one(s, id);
 }
 
-size_t gj_warm_count(void)
-{
-    pthread_mutex_lock(&warm_mu);
-    size_t n = n_warm;
-    pthread_mutex_unlock(&warm_mu);
-    return n;
-}
-
 static int take_chan(const gj_server *s, uint32_t id)
 {
     pthread_mutex_lock(&warm_mu);
     int *c = chan_of(s, id), fd = c ? *c : -1;
-    if (c && fd >= 0) {
+    if (c && fd >= 0)
         *c = -1;
-        n_warm--;
-    }
     pthread_mutex_unlock(&warm_mu);
     return fd >= 0 ? fd : start_worker(id);
 }

@@ -29,8 +29,6 @@ void gj_warm_start(const gj_server *s, size_t n);
 int gj_warm_acquire(const gj_server *s, uint32_t id, gj_give_up cb, void *arg);
 /* The run on box id is over: its next worker is started (the box is reset in the background). */
 void gj_warm_release(const gj_server *s, uint32_t id);
-/* The number of workers alive or starting (for /config and the tests). */
-size_t gj_warm_count(void);
 
 /* Sends one command to a ready worker: the request body (a sealed memfd, the worker parses it
  * again), the command's index, its cancel and result descriptors and every descriptor runner.c
