@@ -550,12 +550,14 @@ struct mi_prepared {
     int lock, bfd, boxdirfd;
     struct box_state s;
     mi_cgroup *cg;
+    mi_keeper *keeper; /* init cloned, building the box or waiting for "go" */
 };
 
 void mi_prepared_free(mi_prepared *p)
 {
     if (!p)
         return;
+    mi_keeper_free(p->keeper);
     if (p->cg)
         mi_cg_close(p->cg);
     if (p->boxdirfd >= 0)
@@ -614,6 +616,10 @@ int mi_box_prepare(const mi_config *c, mi_prepared **out, mi_error *err)
         return mi_fail_errno(err, MI_ERR_IO, errno, "Cannot open %s/box", p->dir);
     if (c->cg && mi_cg_box_open(&c->host, c->box_id, &p->cg, err) < 0)
         return -1;
+    /* The tree binds the tmp dirs' backing directories: they exist before init builds it. */
+    if (walk_tmp_dirs(c, p->bfd, mi_run_uid(c), mi_run_gid(c), true, err) < 0 ||
+        mi_keeper_prepare(c, p->dir, p->cg, &p->keeper, err) < 0)
+        return -1;
     p->fingerprint = box_fingerprint(c);
     *out = p;
     p = NULL;
@@ -641,7 +647,16 @@ int mi_prepared_run(mi_prepared *p0, const mi_config *c, mi_result *r, mi_error 
     if (rc == 0)
         rc = mi_tree_chown(p->boxdirfd, p->s.owner, box_uid, box_gid, special, err);
     if (rc == 0)
-        rc = mi_keeper_run(c, p->dir, p->cg, r, err);
+        rc = mi_keeper_go(p->keeper, c, r, err);
+    if (rc == 1) { /* limits the prepared run cannot take: prepared again for this run */
+        mi_keeper_free(p->keeper);
+        p->keeper = NULL;
+        rc = mi_keeper_prepare(c, p->dir, p->cg, &p->keeper, err);
+        if (rc == 0)
+            rc = mi_keeper_go(p->keeper, c, r, err);
+        if (rc == 1)
+            rc = mi_fail(err, MI_ERR_CGROUP, EINVAL, "Cannot apply this run's cgroup limits");
+    }
     /* Hand it back, even after a failed run (the program may have written there). */
     mi_error e2;
     if ((mi_tree_chown(p->boxdirfd, box_uid, p->s.owner, p->s.group,

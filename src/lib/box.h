@@ -3,9 +3,17 @@
 #include "mini-isolate.h"
 #include "cgroup.h"
 
-/* The keeper: runs c->argv in the prepared box (run.c).  box_dir is <box_root>/<id>. */
-int mi_keeper_run(const mi_config *c, const char *box_dir, mi_cgroup *cg, mi_result *r,
-                  mi_error *err);
+/* The keeper (run.c).  mi_keeper_prepare sets up the run's cgroup with c's limits and clones
+ * init, which builds the box (namespaces, mount tree) and waits; it keeps box_dir and cg (both
+ * must outlive the keeper), not c.  mi_keeper_go runs the run config c's command there: 0 (the
+ * outcome in *r), -1 (err), or 1 when c's cgroup limits cannot be applied to the prepared run
+ * (free it and prepare again with c).  mi_keeper_free drops it (kills a waiting init); NULL is
+ * fine. */
+typedef struct keeper mi_keeper;
+int mi_keeper_prepare(const mi_config *c, const char *box_dir, mi_cgroup *cg, mi_keeper **out,
+                      mi_error *err);
+int mi_keeper_go(mi_keeper *k, const mi_config *c, mi_result *r, mi_error *err);
+void mi_keeper_free(mi_keeper *k);
 
 /* Empty the kernel keyrings of uid (user, user-session, persistent): keys.c. */
 int mi_keys_drop(uid_t uid, gid_t gid, mi_error *err);

@@ -422,6 +422,11 @@ int mi_cg_prepare_run(mi_cgroup *cg, const mi_cg_limits *lim, mi_error *err)
     return cg->ops->prepare_run(cg, lim, err);
 }
 
+int mi_cg_set_limits(mi_cgroup *cg, const mi_cg_limits *lim, mi_error *err)
+{
+    return cg->ops->set_limits(cg, lim, err);
+}
+
 int mi_cg_clone_fd(const mi_cgroup *cg)
 {
     return cg->ops->clone_fd(cg);

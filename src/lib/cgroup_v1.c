@@ -373,11 +373,16 @@ static int set_cpu_rate(cg1 *cg, const mi_cg_limits *lim, mi_error *err)
                ? -1 : 0;
 }
 
-static int cg1_prepare_run(mi_cgroup *base, const mi_cg_limits *lim, mi_error *err)
+/* The run's limits.  Called by prepare_run, and again by set_limits when a prepared run gets
+ * other limits; 1 when they cannot change in place: the run would have to join (or leave) the
+ * cpu hierarchy's group, which the prepared program's cgroup.procs descriptors fix. */
+static int cg1_set_limits(mi_cgroup *base, const mi_cg_limits *lim, mi_error *err)
 {
     cg1 *cg = (cg1 *)base;
     int m = cg->dir[H_MEMORY];
-    close_procs(cg);
+    if (cg->procs[H_MEMORY] >= 0 && cg->primary[H_CPU] && cg->dir[H_CPU] >= 0 &&
+        (cg->procs[H_CPU] >= 0) != (lim->cpu_quota_us != 0))
+        return 1;
     char mem[32], pids[32];
     if (lim->mem_bytes == MI_UNLIMITED)
         snprintf(mem, sizeof mem, "-1");
@@ -387,7 +392,24 @@ static int cg1_prepare_run(mi_cgroup *base, const mi_cg_limits *lim, mi_error *e
         snprintf(pids, sizeof pids, "max");
     else
         snprintf(pids, sizeof pids, "%" PRIu64, lim->pids_max);
+    /* Swap must not extend the limit, so memsw gets the same value; the kernel insists on
+     * memsw >= limit at every moment: open memsw wide, set the limit, then memsw. */
+    cg->memsw = faccessat(m, "memory.memsw.limit_in_bytes", F_OK, 0) == 0;
+    if ((cg->memsw && set(m, "memory.memsw.limit_in_bytes", "-1", cg, err) < 0) ||
+        set(m, "memory.limit_in_bytes", mem, cg, err) < 0 ||
+        (cg->memsw && set(m, "memory.memsw.limit_in_bytes", mem, cg, err) < 0))
+        return -1;
+    int pfd = cg->pids_run >= 0 ? cg->pids_run : cg->dir[H_PIDS];
+    if (set(pfd, "pids.max", pids, cg, err) < 0)
+        return -1;
+    return set_cpuset(cg, lim, err) < 0 || set_cpu_rate(cg, lim, err) < 0 ? -1 : 0;
+}
 
+static int cg1_prepare_run(mi_cgroup *base, const mi_cg_limits *lim, mi_error *err)
+{
+    cg1 *cg = (cg1 *)base;
+    int m = cg->dir[H_MEMORY];
+    close_procs(cg);
     /* Page cache charged by earlier runs (files left in the box) would count in this run's
      * peak; reclaim it (best effort: it is only accounting noise).  Reclaim is slow (~1 ms)
      * even with little to do, so only when more than kernel-object crumbs and per-CPU charge
@@ -397,20 +419,11 @@ static int cg1_prepare_run(mi_cgroup *base, const mi_cg_limits *lim, mi_error *e
     uint64_t usage = UINT64_MAX;
     if (mi_cg_read_u64_at(m, "memory.usage_in_bytes", &usage) < 0 || usage > 512 * 1024)
         (void)mi_write_file_at(m, "memory.force_empty", "0");
-    /* Swap must not extend the limit, so memsw gets the same value; the kernel insists on
-     * memsw >= limit at every moment: open memsw wide, set the limit, then memsw. */
-    cg->memsw = faccessat(m, "memory.memsw.limit_in_bytes", F_OK, 0) == 0;
-    if ((cg->memsw && set(m, "memory.memsw.limit_in_bytes", "-1", cg, err) < 0) ||
-        set(m, "memory.limit_in_bytes", mem, cg, err) < 0 ||
-        (cg->memsw && set(m, "memory.memsw.limit_in_bytes", mem, cg, err) < 0) ||
+    int pfd = pids_group(cg, err);
+    if (pfd < 0 || cg1_set_limits(base, lim, err) < 0 ||
         set(m, "memory.max_usage_in_bytes", "0", cg, err) < 0 ||
         (cg->memsw && set(m, "memory.memsw.max_usage_in_bytes", "0", cg, err) < 0) ||
         set(cg->dir[H_CPUACCT], "cpuacct.usage", "0", cg, err) < 0)
-        return -1;
-    int pfd = pids_group(cg, err);
-    if (pfd < 0 || set(pfd, "pids.max", pids, cg, err) < 0)
-        return -1;
-    if (set_cpuset(cg, lim, err) < 0 || set_cpu_rate(cg, lim, err) < 0)
         return -1;
     /* oom_kill is in memory.oom_control since 4.13; without it we cannot count OOM kills. */
     if (mi_cg_read_key_at(m, "memory.oom_control", "oom_kill", &cg->oom_base) < 0)
@@ -505,6 +518,7 @@ const mi_cg_ops mi_cg_v1_ops = {
     .box_open = cg1_box_open,
     .box_remove = cg1_box_remove,
     .prepare_run = cg1_prepare_run,
+    .set_limits = cg1_set_limits,
     .clone_fd = cg1_clone_fd,
     .attach_self = cg1_attach_self,
     .cpu_usec = cg1_cpu_usec,

@@ -22,6 +22,7 @@ typedef struct cg2 {
     int box_fd;   /* box-<id> */
     int run_fd;   /* box-<id>/run, -1 before prepare_run */
     int procs_fd; /* run/cgroup.procs, for mi_cg_attach_self */
+    bool cpuset_set[2], rate_set; /* the leaf's cpuset.mems/.cpus and cpu.max are not defaults */
     char path[4096];
     char run_path[4200];
 } cg2;
@@ -272,6 +273,11 @@ static int set_cpuset(cg2 *cg, const mi_cg_limits *lim, mi_error *err)
     const char *val[2] = {lim->mems, lim->cpus}; /* nodes first: a task needs both non-empty */
     static const char *const file[2] = {"cpuset.mems", "cpuset.cpus"};
     for (int i = 0; i < 2; i++) {
+        int r0 = !val[i] && cg->cpuset_set[i] ? mi_write_file_at(cg->run_fd, file[i], "\n") : 0;
+        if (r0 < 0) /* "\n": empty after the kernel strips it, the parent's set again */
+            return mi_fail_errno(err, MI_ERR_CGROUP, -r0, "Cannot reset %s/%s", cg->run_path,
+                                 file[i]);
+        cg->cpuset_set[i] = val[i] != NULL;
         if (!val[i])
             continue;
         int rc = mi_write_file_at(cg->run_fd, file[i], val[i]);
@@ -298,11 +304,15 @@ static int set_cpuset(cg2 *cg, const mi_cg_limits *lim, mi_error *err)
 /* CFS bandwidth of the run's leaf: cpu.max = "quota period" for the whole box. */
 static int set_cpu_rate(cg2 *cg, const mi_cg_limits *lim, mi_error *err)
 {
-    if (!lim->cpu_quota_us)
+    if (!lim->cpu_quota_us && !cg->rate_set)
         return 0; /* a fresh leaf has "max" */
     char v[64];
-    snprintf(v, sizeof v, "%" PRIu64 " %" PRIu64, lim->cpu_quota_us, lim->cpu_period_us);
+    if (lim->cpu_quota_us)
+        snprintf(v, sizeof v, "%" PRIu64 " %" PRIu64, lim->cpu_quota_us, lim->cpu_period_us);
+    else
+        snprintf(v, sizeof v, "max");
     int rc = mi_write_file_at(cg->run_fd, "cpu.max", v);
+    cg->rate_set = lim->cpu_quota_us != 0;
     if (rc == -ENOENT)
         return mi_fail(err, MI_ERR_CGROUP, ENOENT, "A CPU rate limit needs the cpu controller, "
                        "which is not enabled for %s (it must be listed in the cgroup.controllers "
@@ -313,16 +323,11 @@ static int set_cpu_rate(cg2 *cg, const mi_cg_limits *lim, mi_error *err)
     return 0;
 }
 
-static int cg2_prepare_run(mi_cgroup *base, const mi_cg_limits *lim, mi_error *err)
+/* The run's limits on its leaf; written again by set_limits when a prepared run gets other
+ * limits than it was prepared with (a NULL cpuset or no quota resets the file). */
+static int cg2_set_limits(mi_cgroup *base, const mi_cg_limits *lim, mi_error *err)
 {
     cg2 *cg = (cg2 *)base;
-    close_run(cg);
-    if (destroy(cg->box_fd, "run", cg->run_path, 0, err) < 0)
-        return -1;
-    int fd = mkdirat(cg->box_fd, "run", 0755) < 0 ? -errno : mi_cg_mkdir_open_at(cg->box_fd, "run");
-    if (fd < 0)
-        return mi_fail_errno(err, MI_ERR_CGROUP, -fd, "Cannot create %s", cg->run_path);
-    cg->run_fd = fd;
     char mem[32], pids[32];
     limit_str(mem, sizeof mem, lim->mem_bytes);
     limit_str(pids, sizeof pids, lim->pids_max);
@@ -339,14 +344,25 @@ static int cg2_prepare_run(mi_cgroup *base, const mi_cg_limits *lim, mi_error *e
         file = "pids.max";
         rc = mi_write_file_at(cg->run_fd, file, pids);
     }
-    if (rc < 0) {
-        mi_fail_errno(err, MI_ERR_CGROUP, -rc, "Cannot set %s/%s%s", cg->run_path, file,
-                      rc == -ENOENT ? " (controller not enabled in the box group: run --init "
-                                      "--cg again)" : "");
-        close_run(cg);
+    if (rc < 0)
+        return mi_fail_errno(err, MI_ERR_CGROUP, -rc, "Cannot set %s/%s%s", cg->run_path, file,
+                             rc == -ENOENT ? " (controller not enabled in the box group: run "
+                                             "--init --cg again)" : "");
+    return set_cpuset(cg, lim, err) < 0 || set_cpu_rate(cg, lim, err) < 0 ? -1 : 0;
+}
+
+static int cg2_prepare_run(mi_cgroup *base, const mi_cg_limits *lim, mi_error *err)
+{
+    cg2 *cg = (cg2 *)base;
+    close_run(cg);
+    if (destroy(cg->box_fd, "run", cg->run_path, 0, err) < 0)
         return -1;
-    }
-    if (set_cpuset(cg, lim, err) < 0 || set_cpu_rate(cg, lim, err) < 0) {
+    int fd = mkdirat(cg->box_fd, "run", 0755) < 0 ? -errno : mi_cg_mkdir_open_at(cg->box_fd, "run");
+    if (fd < 0)
+        return mi_fail_errno(err, MI_ERR_CGROUP, -fd, "Cannot create %s", cg->run_path);
+    cg->run_fd = fd;
+    cg->cpuset_set[0] = cg->cpuset_set[1] = cg->rate_set = false;
+    if (cg2_set_limits(base, lim, err) < 0) {
         close_run(cg);
         return -1;
     }
@@ -431,6 +447,7 @@ const mi_cg_ops mi_cg_v2_ops = {
     .box_open = cg2_box_open,
     .box_remove = cg2_box_remove,
     .prepare_run = cg2_prepare_run,
+    .set_limits = cg2_set_limits,
     .clone_fd = cg2_clone_fd,
     .attach_self = cg2_attach_self,
     .cpu_usec = cg2_cpu_usec,

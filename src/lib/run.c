@@ -16,6 +16,7 @@
 #include "landlock.h"
 #include "mounts.h"
 #include "rlimits.h"
+#include "runspec.h"
 #include "seccomp_policy.h"
 #include "verdict.h"
 
@@ -48,11 +49,15 @@
 
 extern char **environ;
 
-/* MSG_SECCOMP carries the syscall policy's user-notification listener (program -> keeper);
+/* MSG_READY: init has built the box and waits for MSG_GO (keeper -> init: the run spec's memfd,
+ * runspec.c), then MSG_FDS messages with the descriptors of the run's fd_map (at most FDS_PER_MSG
+ * each).  MSG_SECCOMP carries the syscall policy's user-notification listener (program -> keeper);
  * MSG_TREE the mount namespace of a freshly built tree, for the keeper to keep for the box's
  * later runs; MSG_NET a fresh network namespace for the box's next run; MSG_PROC a procfs of
  * the box's PID namespace (init -> keeper). */
-enum { MSG_STARTED = 1, MSG_EXITED, MSG_ERROR, MSG_SECCOMP, MSG_TREE, MSG_NET, MSG_PROC };
+enum { MSG_STARTED = 1, MSG_EXITED, MSG_ERROR, MSG_SECCOMP, MSG_TREE, MSG_NET, MSG_PROC,
+       MSG_READY, MSG_GO, MSG_FDS };
+#define FDS_PER_MSG 64
 
 struct msg {
     int type;
@@ -79,27 +84,67 @@ static pid_t clone3_into(uint64_t flags, int *pidfd, int cgfd)
     return (pid_t)syscall(SYS_clone3, &a, sizeof a);
 }
 
-static int send_msg(int sk, const struct msg *m, int fd)
+/* A message with n (<= FDS_PER_MSG) descriptors. */
+static int send_msg_fds(int sk, const struct msg *m, const int *fds, size_t n)
 {
     struct iovec iov = {(void *)m, sizeof *m};
     union {
-        char buf[CMSG_SPACE(sizeof(int))];
+        char buf[CMSG_SPACE(FDS_PER_MSG * sizeof(int))];
         struct cmsghdr align;
     } u;
     struct msghdr mh = {.msg_iov = &iov, .msg_iovlen = 1};
-    if (fd >= 0) {
+    if (n > 0) {
         mh.msg_control = u.buf;
-        mh.msg_controllen = sizeof u.buf;
+        mh.msg_controllen = CMSG_SPACE(n * sizeof(int));
         struct cmsghdr *cm = CMSG_FIRSTHDR(&mh);
+        if (!cm)
+            return -1;
         cm->cmsg_level = SOL_SOCKET;
         cm->cmsg_type = SCM_RIGHTS;
-        cm->cmsg_len = CMSG_LEN(sizeof(int));
-        memcpy(CMSG_DATA(cm), &fd, sizeof fd);
+        cm->cmsg_len = CMSG_LEN(n * sizeof(int));
+        memcpy(CMSG_DATA(cm), fds, n * sizeof(int));
     }
-    ssize_t n;
-    while ((n = sendmsg(sk, &mh, MSG_NOSIGNAL)) < 0 && errno == EINTR)
+    ssize_t r;
+    while ((r = sendmsg(sk, &mh, MSG_NOSIGNAL)) < 0 && errno == EINTR)
         ;
-    return n == (ssize_t)sizeof *m ? 0 : -1;
+    return r == (ssize_t)sizeof *m ? 0 : -1;
+}
+
+static int send_msg(int sk, const struct msg *m, int fd)
+{
+    return send_msg_fds(sk, m, &fd, fd >= 0 ? 1 : 0);
+}
+
+/* Blocking: one message and its descriptors (close-on-exec); the count, or -1 (peer gone). */
+static int recv_msg_fds(int sk, struct msg *m, int *fds, size_t max)
+{
+    union {
+        char buf[CMSG_SPACE(FDS_PER_MSG * sizeof(int))];
+        struct cmsghdr align;
+    } u;
+    struct iovec iov = {m, sizeof *m};
+    struct msghdr mh = {.msg_iov = &iov, .msg_iovlen = 1, .msg_control = u.buf,
+                        .msg_controllen = sizeof u.buf};
+    ssize_t r;
+    while ((r = recvmsg(sk, &mh, MSG_CMSG_CLOEXEC)) < 0 && errno == EINTR)
+        ;
+    if (r != (ssize_t)sizeof *m)
+        return -1;
+    size_t n = 0;
+    for (struct cmsghdr *cm = CMSG_FIRSTHDR(&mh); cm; cm = CMSG_NXTHDR(&mh, cm)) {
+        if (cm->cmsg_level != SOL_SOCKET || cm->cmsg_type != SCM_RIGHTS)
+            continue;
+        size_t k = (cm->cmsg_len - CMSG_LEN(0)) / sizeof(int);
+        for (size_t i = 0; i < k; i++) {
+            int fd;
+            memcpy(&fd, CMSG_DATA(cm) + i * sizeof(int), sizeof fd);
+            if (n < max)
+                fds[n++] = fd;
+            else
+                close(fd);
+        }
+    }
+    return (int)n;
 }
 
 static void send_error(int sk, const char *fmt, ...) MI_PRINTF(2, 3);
@@ -117,6 +162,15 @@ static void send_error(int sk, const char *fmt, ...)
 
 /* ------------------------------------------------------------------ the program */
 
+static void free_env(char **env)
+{
+    for (char **e = env; e && *e; e++)
+        free(*e);
+    free(env);
+}
+
+/* The program's environment (isolate's rules), built by the keeper; every string is owned.
+ * NULL if out of memory. */
 static char **build_env(const mi_config *c)
 {
     size_t cap = 8 + c->n_env;
@@ -127,35 +181,39 @@ static char **build_env(const mi_config *c)
     if (!env)
         return NULL;
     size_t n = 0;
+    bool ok = true;
     if (c->full_env)
-        for (char **e = environ; *e; e++)
-            env[n++] = *e;
+        for (char **e = environ; ok && *e; e++)
+            ok = (env[n++] = strdup(*e)) != NULL;
     /* one rule: set (or with value NULL inherit, or "" remove) name */
     struct {
         const char *name, *value;
     } builtin = {"LIBC_FATAL_STDERR_", "1"};
-    for (size_t i = 0; i <= c->n_env; i++) {
+    for (size_t i = 0; ok && i <= c->n_env; i++) {
         const char *name = i == 0 ? builtin.name : c->env[i - 1].name;
         const char *value = i == 0 ? builtin.value : c->env[i - 1].value;
         size_t nl = strlen(name);
         for (size_t j = 0; j < n; j++)
             if (!strncmp(env[j], name, nl) && env[j][nl] == '=') {
+                free(env[j]);
                 memmove(&env[j], &env[j + 1], (n - j - 1) * sizeof *env);
-                n--;
+                env[--n] = NULL;
                 break;
             }
-        if (!value) {
+        bool inherit = !value;
+        if (inherit)
             value = getenv(name);
-            if (!value)
-                continue;
-        } else if (!*value)
+        if (!value || (!inherit && !*value)) /* "" removes; an inherited empty value stays */
             continue;
         char *kv;
-        if (asprintf(&kv, "%s=%s", name, value) < 0)
-            return NULL;
-        env[n++] = kv;
+        ok = asprintf(&kv, "%s=%s", name, value) >= 0;
+        if (ok)
+            env[n++] = kv;
     }
-    env[n] = NULL;
+    if (!ok) {
+        free_env(env);
+        return NULL;
+    }
     return env;
 }
 
@@ -210,8 +268,9 @@ static int apply_fd_map(const mi_config *c, int *sk, const char **what)
     return 0;
 }
 
-static __attribute__((noreturn)) void program_main(const mi_config *c, const mi_cgroup *cg,
-                                                   bool attach, int sk, const int cap_w[2],
+static __attribute__((noreturn)) void program_main(const mi_config *c, char **env,
+                                                   const mi_cgroup *cg, bool attach, int sk,
+                                                   const int cap_w[2],
                                                    const struct sock_fprog *filter)
 {
     uid_t uid = mi_run_uid(c);
@@ -274,11 +333,6 @@ static __attribute__((noreturn)) void program_main(const mi_config *c, const mi_
     }
     if (c->chdir && chdir(c->chdir) < 0) {
         send_error(sk, "chdir(\"%s\"): %s", c->chdir, strerror(errno));
-        _exit(126);
-    }
-    char **env = build_env(c);
-    if (!env) {
-        send_error(sk, "Cannot build the environment: out of memory");
         _exit(126);
     }
     const char *what = NULL;
@@ -456,41 +510,12 @@ static int init_tree(const mi_config *c, const char *box_dir, int sk, int treefd
     return rc == 0 ? mi_mounts_per_run(c, err) : -1;
 }
 
-static __attribute__((noreturn)) void init_main(const mi_config *c, const char *box_dir,
-                                                const mi_cgroup *cg, int sk, const int cap_w[2],
-                                                const struct sock_fprog *filter, int netfd,
-                                                int treefd, bool keep_tree)
+/* Init with the run known: the program is cloned into the box cgroup, then init reaps every
+ * process of the namespace and reports the program's end. */
+static __attribute__((noreturn)) void init_run(const mi_config *c, char **env,
+                                               const mi_cgroup *cg, int sk, int cap_w[2],
+                                               const struct sock_fprog *filter)
 {
-    /* If the keeper dies, the box dies with it: nothing may run unsupervised. */
-    prctl(PR_SET_PDEATHSIG, SIGKILL);
-    struct pollfd hup = {sk, POLLOUT, 0};
-    if (poll(&hup, 1, 0) < 0 || (hup.revents & (POLLHUP | POLLERR)))
-        _exit(1);
-    mi_error err;
-    signal(SIGPIPE, SIG_IGN);
-    init_procfs(sk);
-    if (sethostname("mini-isolate", 12) < 0) {
-        send_error(sk, "sethostname: %s", strerror(errno));
-        _exit(1);
-    }
-    /* A network namespace no run has used: the one made during the box's previous run (the
-     * keeper has already unbound it: it serves this run only), or else a fresh one from
-     * clone3.  A kept namespace would carry state from run to run: TIME_WAIT sockets in
-     * /proc/net/tcp, socket counters, neighbour entries encode what an earlier run did. */
-    if (netfd >= 0 && setns(netfd, CLONE_NEWNET) < 0) {
-        send_error(sk, "Cannot enter the box's network namespace: %s", strerror(errno));
-        _exit(1);
-    }
-    if (netfd >= 0)
-        close(netfd);
-    else if (!c->share_net && mi_net_loopback_up(&err) < 0) {
-        send_error(sk, "%s", err.msg);
-        _exit(1);
-    }
-    if (init_tree(c, box_dir, sk, treefd, keep_tree, &err) < 0) {
-        send_error(sk, "%s", err.msg);
-        _exit(1);
-    }
     const char *what = NULL;
     int r = cg ? 0 : mi_cpuset_apply_self(c, &what);
     if (r < 0) {
@@ -511,7 +536,7 @@ static __attribute__((noreturn)) void init_main(const mi_config *c, const char *
         _exit(1);
     }
     if (child == 0)
-        program_main(c, cg, attach, sk, cap_w, filter);
+        program_main(c, env, cg, attach, sk, cap_w, filter);
     for (int i = 0; i < 2; i++)
         if (cap_w[i] >= 0)
             close(cap_w[i]); /* only the program's processes hold the capture pipes */
@@ -552,6 +577,98 @@ static __attribute__((noreturn)) void init_main(const mi_config *c, const char *
         send_msg(sk, &m, -1);
         _exit(0);
     }
+}
+
+
+/* Init's part before the run is known: sysctls, hostname, network namespace, mount tree.
+ * Exits (after telling the keeper why) on a failure. */
+static void init_build(const mi_config *c, const char *box_dir, int sk, int netfd, int treefd,
+                       bool keep_tree)
+{
+    mi_error err;
+    signal(SIGPIPE, SIG_IGN);
+    init_procfs(sk);
+    if (sethostname("mini-isolate", 12) < 0) {
+        send_error(sk, "sethostname: %s", strerror(errno));
+        _exit(1);
+    }
+    /* A network namespace no run has used: the one made during the box's previous run (the
+     * keeper has already unbound it: it serves this run only), or else a fresh one from
+     * clone3.  A kept namespace would carry state from run to run: TIME_WAIT sockets in
+     * /proc/net/tcp, socket counters, neighbour entries encode what an earlier run did. */
+    if (netfd >= 0 && setns(netfd, CLONE_NEWNET) < 0) {
+        send_error(sk, "Cannot enter the box's network namespace: %s", strerror(errno));
+        _exit(1);
+    }
+    if (netfd >= 0)
+        close(netfd);
+    else if (!c->share_net && mi_net_loopback_up(&err) < 0) {
+        send_error(sk, "%s", err.msg);
+        _exit(1);
+    }
+    if (init_tree(c, box_dir, sk, treefd, keep_tree, &err) < 0) {
+        send_error(sk, "%s", err.msg);
+        _exit(1);
+    }
+}
+
+/* The keeper's "go": the run's part of the configuration over init's prepare-time copy *rc
+ * (runspec.c), the environment, which capture pipes the program gets, and the descriptors of
+ * its fd_map.  -1 if the keeper is gone (the prepared run was dropped) or sent no valid spec. */
+static int init_wait_go(int sk, mi_config *rc, char ***env, bool capture[2])
+{
+    struct msg m;
+    int fd = -1, *map;
+    size_t want;
+    if (recv_msg_fds(sk, &m, &fd, 1) != 1 || m.type != MSG_GO)
+        return -1;
+    int r = mi_runspec_read(fd, rc, env, capture, &map, &want);
+    close(fd);
+    if (r < 0)
+        return -1;
+    size_t next = 0;
+    while (want > 0) {
+        int fds[FDS_PER_MSG];
+        int n = recv_msg_fds(sk, &m, fds, FDS_PER_MSG);
+        if (n <= 0 || m.type != MSG_FDS || (size_t)n > want)
+            return -1;
+        for (int i = 0; i < n; i++) {
+            while (map[next] != -2)
+                next++;
+            map[next] = fds[i];
+        }
+        want -= (size_t)n;
+    }
+    return 0;
+}
+
+static __attribute__((noreturn)) void init_main(const mi_config *c, const char *box_dir,
+                                                const mi_cgroup *cg, int sk, const int cap_in[2],
+                                                const struct sock_fprog *filter, int netfd,
+                                                int treefd, bool keep_tree)
+{
+    /* If the keeper dies, the box dies with it: nothing may run unsupervised. */
+    prctl(PR_SET_PDEATHSIG, SIGKILL);
+    struct pollfd hup = {sk, POLLOUT, 0};
+    if (poll(&hup, 1, 0) < 0 || (hup.revents & (POLLHUP | POLLERR)))
+        _exit(1);
+    init_build(c, box_dir, sk, netfd, treefd, keep_tree);
+    struct msg m;
+    memset(&m, 0, sizeof m);
+    m.type = MSG_READY;
+    send_msg(sk, &m, -1);
+    mi_config rc = *c;
+    char **env;
+    bool capture[2];
+    if (init_wait_go(sk, &rc, &env, capture) < 0)
+        _exit(1); /* nothing ran: the namespace goes with init */
+    int cap_w[2] = {cap_in[0], cap_in[1]};
+    for (int i = 0; i < 2; i++)
+        if (!capture[i] && cap_w[i] >= 0) {
+            close(cap_w[i]);
+            cap_w[i] = -1;
+        }
+    init_run(&rc, env, cg, sk, cap_w, filter);
 }
 
 /* ------------------------------------------------------------------ the keeper */
@@ -600,6 +717,9 @@ struct keeper {
     uint64_t key;   /* of the box's kept tree, if any */
     char *cap_buf[2];
     size_t cap_len[2], cap_size[2];
+    bool ready;     /* init has built the box and waits for "go" */
+    bool reaped;    /* init's wait status is collected */
+    mi_cg_limits lim; /* the cgroup limits set (cpus, mems: copies) */
 };
 
 static int pidfd_signal(int fd, int sig)
@@ -803,6 +923,9 @@ static void on_message(struct keeper *k)
             fd = -1;
         }
         break;
+    case MSG_READY:
+        k->ready = true;
+        break;
     case MSG_EXITED:
         k->end = mi_now_monotonic();
         k->exited = true;
@@ -913,7 +1036,7 @@ static void on_output(struct keeper *k, int i)
 }
 
 /* ---- The keeper's steps: setup, start, supervise, drain, collect.  Every descriptor lives in
- * struct keeper and keeper_close (a cleanup attribute) closes what a step left open, on every
+ * struct keeper and mi_keeper_free closes what a step left open, on every
  * path. */
 
 static void close_fd(int *fd)
@@ -923,43 +1046,98 @@ static void close_fd(int *fd)
     *fd = -1;
 }
 
-static void keeper_close(struct keeper *k)
+/* Drops the keeper: a prepared init that never got "go" is killed (it would exit anyway when
+ * its socket closes) and reaped, so no process of the box outlives it. */
+void mi_keeper_free(struct keeper *k)
 {
-    int *fds[] = {&k->sk, &k->init_sk, &k->initfd, &k->timerfd, &k->notify_fd, &k->prog_fd,
+    if (!k)
+        return;
+    close_fd(&k->sk);
+    if (k->initfd >= 0 && !k->reaped) {
+        siginfo_t si;
+        pidfd_signal(k->initfd, SIGKILL);
+        while (waitid(P_PIDFD, (id_t)k->initfd, &si, WEXITED | __WALL) < 0 && errno == EINTR)
+            ;
+    }
+    int *fds[] = {&k->init_sk, &k->initfd, &k->timerfd, &k->notify_fd, &k->prog_fd,
                   &k->procfd, &k->cap_fd[0], &k->cap_fd[1], &k->cap_w[0], &k->cap_w[1]};
     for (size_t i = 0; i < sizeof fds / sizeof fds[0]; i++)
         close_fd(fds[i]);
     free(k->cap_buf[0]);
     free(k->cap_buf[1]);
+    free((char *)k->lim.cpus);
+    free((char *)k->lim.mems);
+    free(k);
 }
 
-/* This run's cgroup limits and fresh counters (cgroup.c). */
+static void keeper_freep(struct keeper **k)
+{
+    mi_keeper_free(*k);
+}
+
+/* The cgroup limits of c's run; cpus and mems are copies (the keeper outlives the prepare-time
+ * configuration).  -1 if out of memory. */
+static int run_limits(const mi_config *c, mi_cg_limits *lim)
+{
+    *lim = (mi_cg_limits){
+        .mem_bytes = c->cg_mem_kib == MI_UNLIMITED ? MI_UNLIMITED : c->cg_mem_kib * 1024,
+        .pids_max = c->processes,
+        .box_id = c->box_id,
+        .cpu_period_us = c->cpu_period_us ? c->cpu_period_us : 100000,
+    };
+    if (c->cpu_rate) /* at least the kernel's minimum quota, 1 ms */
+        lim->cpu_quota_us = lim->cpu_period_us * c->cpu_rate / 1000 < 1000
+                                ? 1000 : lim->cpu_period_us * c->cpu_rate / 1000;
+    const char *cpus, *mems;
+    mi_cpuset_of_run(c, &cpus, &mems);
+    lim->cpus = cpus ? strdup(cpus) : NULL;
+    lim->mems = mems ? strdup(mems) : NULL;
+    return (cpus && !lim->cpus) || (mems && !lim->mems) ? -1 : 0;
+}
+
+static bool same_str(const char *a, const char *b)
+{
+    return a == b || (a && b && !strcmp(a, b));
+}
+
+static bool same_limits(const mi_cg_limits *a, const mi_cg_limits *b)
+{
+    return a->mem_bytes == b->mem_bytes && a->pids_max == b->pids_max &&
+           a->cpu_quota_us == b->cpu_quota_us && a->cpu_period_us == b->cpu_period_us &&
+           same_str(a->cpus, b->cpus) && same_str(a->mems, b->mems);
+}
+
+/* The prepared run's cgroup: a fresh leaf (v2) or groups (v1), counters reset, limits of the
+ * prepare-time configuration (cgroup.c). */
 static int keeper_cgroup(struct keeper *k, mi_error *err)
 {
-    const mi_config *c = k->c;
-    mi_cgroup *cg = k->cg;
-    if (cg) {
-        mi_cg_limits lim = {
-            .mem_bytes = c->cg_mem_kib == MI_UNLIMITED ? MI_UNLIMITED : c->cg_mem_kib * 1024,
-            .pids_max = c->processes,
-            .box_id = c->box_id,
-            .cpu_period_us = c->cpu_period_us ? c->cpu_period_us : 100000,
-        };
-        if (c->cpu_rate) /* at least the kernel's minimum quota, 1 ms */
-            lim.cpu_quota_us = lim.cpu_period_us * c->cpu_rate / 1000 < 1000
-                                   ? 1000 : lim.cpu_period_us * c->cpu_rate / 1000;
-        mi_cpuset_of_run(c, &lim.cpus, &lim.mems);
-        if (mi_cg_prepare_run(cg, &lim, err) < 0)
-            return -1;
-    }
-    return 0;
+    if (!k->cg)
+        return 0;
+    if (run_limits(k->c, &k->lim) < 0)
+        return mi_fail(err, MI_ERR_IO, ENOMEM, "Out of memory");
+    return mi_cg_prepare_run(k->cg, &k->lim, err);
+}
+
+/* At "go": the run's own limits where they differ from the prepared ones.  0, -1, or 1 when
+ * they cannot change in place (mi_cg_set_limits). */
+static int keeper_cgroup_again(struct keeper *k, mi_error *err)
+{
+    mi_cg_limits lim;
+    if (!k->cg)
+        return 0;
+    if (run_limits(k->c, &lim) < 0)
+        return mi_fail(err, MI_ERR_IO, ENOMEM, "Out of memory");
+    int rc = same_limits(&lim, &k->lim) ? 0 : mi_cg_set_limits(k->cg, &lim, err);
+    free((char *)k->lim.cpus);
+    free((char *)k->lim.mems);
+    k->lim = lim;
+    return rc;
 }
 
 /* The message socket, the limit timer and, with --json, the capture pipes (for the streams not
  * redirected to files: the program's end is blocking, as any stdout; ours is not). */
 static int keeper_setup(struct keeper *k, mi_error *err)
 {
-    const mi_config *c = k->c;
     if (keeper_cgroup(k, err) < 0)
         return -1;
     int sk[2];
@@ -970,12 +1148,9 @@ static int keeper_setup(struct keeper *k, mi_error *err)
     k->timerfd = timerfd_create(CLOCK_MONOTONIC, TFD_CLOEXEC | TFD_NONBLOCK);
     if (k->timerfd < 0)
         return mi_fail_errno(err, MI_ERR_PROCESS, errno, "timerfd_create");
-    bool want[2] = {c->capture_output && !c->stdout_path,
-                    c->capture_output && !c->stderr_path && !c->stderr_to_stdout};
+    /* Both, whatever the prepare-time configuration says: the run's decides at "go". */
     for (int i = 0; i < 2; i++) {
         int pp[2];
-        if (!want[i])
-            continue;
         if (pipe2(pp, O_CLOEXEC) < 0)
             return mi_fail_errno(err, MI_ERR_PROCESS, errno, "Cannot create the output pipe");
         k->cap_fd[i] = pp[0];
@@ -1074,6 +1249,7 @@ static void keeper_supervise(struct keeper *k)
     siginfo_t si;
     while (waitid(P_PIDFD, (id_t)k->initfd, &si, WEXITED | __WALL) < 0 && errno == EINTR)
         ;
+    k->reaped = true;
     if (!k->exited && !k->ev.sandbox_error && !k->ev.interrupted && !k->ev.killed_by_timer &&
         !k->ev.seccomp_violation) {
         k->ev.sandbox_error = true;
@@ -1150,19 +1326,100 @@ static void keeper_collect(struct keeper *k, mi_result *r)
     mi_cpuset_warning(c, r);
 }
 
-int mi_keeper_run(const mi_config *c, const char *box_dir, mi_cgroup *cg, mi_result *r,
-                  mi_error *err)
+int mi_keeper_prepare(const mi_config *c, const char *box_dir, mi_cgroup *cg, mi_keeper **out,
+                      mi_error *err)
 {
-    __attribute__((cleanup(keeper_close))) struct keeper k = {
+    *out = NULL;
+    __attribute__((cleanup(keeper_freep))) struct keeper *k = calloc(1, sizeof *k);
+    if (!k)
+        return mi_fail(err, MI_ERR_IO, ENOMEM, "Out of memory");
+    *k = (struct keeper){
         .c = c, .cg = cg, .box_dir = box_dir, .sk = -1, .init_sk = -1, .initfd = -1,
         .timerfd = -1, .prog_fd = -1, .cap_fd = {-1, -1}, .cap_w = {-1, -1}, .notify_fd = -1,
         .procfd = -1};
-    if (keeper_setup(&k, err) < 0 || keeper_start(&k, err) < 0)
+    if (keeper_setup(k, err) < 0 || keeper_start(k, err) < 0)
         return -1;
-    keeper_supervise(&k);
-    keeper_drain(&k, r);
-    keeper_collect(&k, r);
-    if (k.ev.sandbox_error)
-        return mi_fail(err, MI_ERR_PROCESS, 0, "%s", k.ev.sandbox_msg);
+    k->c = NULL; /* the prepare-time configuration may go: "go" brings the run's */
+    *out = k;
+    k = NULL;
+    return 0;
+}
+
+/* Until init is ready for "go" (or gone): its messages, and the caller's signals. */
+static void keeper_wait_ready(struct keeper *k)
+{
+    while (!k->ready && !k->sk_closed && !k->killing) {
+        struct pollfd p[3] = {{k->sk, POLLIN, 0}, {k->initfd, POLLIN, 0},
+                              {k->c->signal_fd, POLLIN, 0}};
+        if (poll(p, 3, -1) < 0) {
+            if (errno == EINTR)
+                continue;
+            return; /* supervise polls again and reports */
+        }
+        if (p[0].revents & (POLLIN | POLLHUP | POLLERR)) {
+            on_message(k);
+            continue;
+        }
+        if (p[2].revents & POLLIN)
+            on_signal(k);
+        if (p[1].revents & POLLIN)
+            return; /* init is gone: supervise reports why */
+    }
+}
+
+/* "go": the run spec, then the fd_map's descriptors (init rebuilds the map in order). */
+static int keeper_send_go(struct keeper *k, mi_error *err)
+{
+    const mi_config *c = k->c;
+    bool want[2] = {c->capture_output && !c->stdout_path,
+                    c->capture_output && !c->stderr_path && !c->stderr_to_stdout};
+    for (int i = 0; i < 2; i++)
+        if (!want[i])
+            close_fd(&k->cap_fd[i]);
+    char **env = build_env(c);
+    if (!env)
+        return mi_fail(err, MI_ERR_PROCESS, ENOMEM, "Cannot build the environment: out of memory");
+    int fd = mi_runspec_write(c, env, want, err);
+    free_env(env);
+    if (fd < 0)
+        return -1;
+    struct msg m;
+    memset(&m, 0, sizeof m);
+    m.type = MSG_GO;
+    k->start = mi_now_monotonic();
+    int rc = send_msg(k->sk, &m, fd);
+    close(fd);
+    m.type = MSG_FDS;
+    int fds[FDS_PER_MSG];
+    size_t n = 0;
+    for (size_t i = 0; rc == 0 && i < c->n_fd_map; i++) {
+        if (c->fd_map[i] >= 0)
+            fds[n++] = c->fd_map[i];
+        if (n == FDS_PER_MSG || (n > 0 && i + 1 == c->n_fd_map)) {
+            rc = send_msg_fds(k->sk, &m, fds, n);
+            n = 0;
+        }
+    }
+    return 0; /* a failed send means init is gone: supervise reports it */
+}
+
+int mi_keeper_go(mi_keeper *k, const mi_config *c, mi_result *r, mi_error *err)
+{
+    k->c = c;
+    int rc = keeper_cgroup_again(k, err);
+    if (rc != 0)
+        return rc;
+    keeper_wait_ready(k);
+    mi_error e;
+    if (k->ready && !k->killing && keeper_send_go(k, &e) < 0) {
+        k->ev.sandbox_error = k->ev.setup_error = true;
+        snprintf(k->ev.sandbox_msg, sizeof k->ev.sandbox_msg, "%s", e.msg);
+        kill_box(k);
+    }
+    keeper_supervise(k);
+    keeper_drain(k, r);
+    keeper_collect(k, r);
+    if (k->ev.sandbox_error)
+        return mi_fail(err, MI_ERR_PROCESS, 0, "%s", k->ev.sandbox_msg);
     return 0;
 }

@@ -24,7 +24,10 @@
  * (mounts.c: the inside path with '/' as ':'); /w is <box>/box, bound at /box and /w. */
 #define TMP_BACKING "tmp/tmp"
 
-static void box_config(const gj_server *s, uint32_t id, mi_config *c)
+/* The box's configuration: everything but the command's own (limits, argv, env, stdio).  The
+ * tree's rules are here, so that the box prepared before the request is the request's.  0, or
+ * -1 if a rule is refused (the server checked them at start). */
+static int box_config(const gj_server *s, uint32_t id, mi_config *c)
 {
     mi_error e;
     mi_config_init(c, &e);
@@ -36,6 +39,13 @@ static void box_config(const gj_server *s, uint32_t id, mi_config *c)
     c->caller_gid = 0;
     c->wait_for_lock = true;
     c->special_files = true; /* copyIn symlinks stay; copyOut refuses them (openat2) */
+    c->share_net = s->o.net_share;
+    if (mi_config_add_dir_rule(c, "w=./box:rw", &e) < 0)
+        return -1;
+    for (size_t i = 0; i < s->o.n_dir_rules; i++)
+        if (mi_config_add_dir_rule(c, s->o.dir_rules[i], &e) < 0)
+            return -1;
+    return 0;
 }
 
 static int mount_tmpfs(const gj_server *s, const char *dir, const char *sub, char *err, size_t n)
@@ -75,9 +85,8 @@ int gj_box_reset(const gj_server *s, uint32_t box_id, bool keep, char *err, size
     __attribute__((cleanup(box_config_free))) mi_config c;
     mi_error e;
     char dir[4096];
-    box_config(s, box_id, &c);
-    if (mi_box_path(&c, dir, sizeof dir, &e) < 0) {
-        snprintf(err, errlen, "%s", e.msg);
+    if (box_config(s, box_id, &c) < 0 || mi_box_path(&c, dir, sizeof dir, &e) < 0) {
+        snprintf(err, errlen, "Cannot configure box %u", (unsigned)box_id);
         return -1;
     }
     unmount_box(dir);
@@ -327,7 +336,6 @@ static void set_limits(const gj_server *s, const gj_cmd *cmd, mi_config *c)
     c->fsize_kib = s->o.output_limit / 1024;
     c->open_files = s->o.open_file_limit;
     c->processes = cmd->proc_limit ? cmd->proc_limit : 1;
-    c->share_net = s->o.net_share;
     if (cmd->data_segment_limit) /* go-judge: RLIMIT_DATA = memoryLimit + the extra */
         c->data_kib = mem / 1024;
     if (s->o.enable_cpu_rate && cmd->cpu_rate_limit) { /* ignored without the flag, as go-judge */
@@ -357,11 +365,6 @@ static int set_command(const gj_server *s, const gj_cmd *cmd, char *prog, mi_con
     for (size_t i = 0; i < cmd->n_env; i++)
         if (strchr(cmd->env[i], '=') && cmd->env[i][0] != '=' &&
             mi_config_add_env_rule(c, cmd->env[i], &e) < 0)
-            return -1;
-    if (mi_config_add_dir_rule(c, "w=./box:rw", &e) < 0)
-        return -1;
-    for (size_t i = 0; i < s->o.n_dir_rules; i++)
-        if (mi_config_add_dir_rule(c, s->o.dir_rules[i], &e) < 0)
             return -1;
     c->chdir = strdup("/w");
     c->stdin_path = strdup("/dev/null");
@@ -616,11 +619,12 @@ static pid_t start_copier(int rd, int memfd, uint64_t max)
     }
 }
 
-/* The command, on a box reset before it arrived (reset_err: why the reset failed, else NULL). */
+/* The command, on a box reset and prepared before it arrived (reset_err: why that failed, else
+ * NULL); prep is consumed. */
 static __attribute__((noreturn)) void worker_main(const gj_server *s, const gj_cmd *cmd,
                                                   const gj_cmd_fds *fds, uint32_t box_id,
                                                   int cancel_fd, int result_fd,
-                                                  const char *reset_err)
+                                                  const char *reset_err, mi_prepared *prep)
 {
     char msg[1200] = "";
     struct outcome o = {.status = "Internal Error"};
@@ -631,10 +635,12 @@ static __attribute__((noreturn)) void worker_main(const gj_server *s, const gj_c
     struct boxfs b = {-1, -1};
     char dir[4096];
     mi_config c;
-    box_config(s, box_id, &c);
+    int conf_rc = box_config(s, box_id, &c);
     mi_error e;
     pid_t copiers[GJ_MAX_FD + 1];
     size_t n_copiers = 0;
+    if (!reset_err && conf_rc < 0)
+        reset_err = "Cannot configure the box: a directory rule was refused";
     if (reset_err) {
         snprintf(o.error, sizeof o.error, "%s", reset_err);
         goto out;
@@ -675,7 +681,9 @@ static __attribute__((noreturn)) void worker_main(const gj_server *s, const gj_c
             if (cp > 0)
                 copiers[n_copiers++] = cp;
         }
-    if (mi_box_run(&c, &r, &e) < 0 && !r.error_message && !r.message[0])
+    int rc = mi_prepared_run(prep, &c, &r, &e);
+    prep = NULL;
+    if (rc < 0 && !r.error_message && !r.message[0])
         snprintf(r.message, sizeof r.message, "%s", e.msg);
     ran = true;
     /* Our copies of the program's pipe ends go now: the copiers and peers see EOF. */
@@ -686,7 +694,8 @@ static __attribute__((noreturn)) void worker_main(const gj_server *s, const gj_c
         while (waitpid(copiers[i], NULL, 0) < 0 && errno == EINTR)
             ;
     base_status(&r, &o);
-out:;
+out:
+    mi_prepared_free(prep); /* a command that never ran: its waiting init goes */
     json_t *res = result_json(s, cmd, fds, &b, &r, ran, &o, errs);
     char *txt = res ? json_dumps(res, JSON_COMPACT) : NULL;
     if (txt)
@@ -707,6 +716,20 @@ static const char *map_body(int fd, size_t *len)
     return p == MAP_FAILED ? NULL : p;
 }
 
+/* The box made ready before the request: its cgroup, namespaces and mount tree, with init
+ * waiting for the command (mi_box_prepare).  The limits, command and descriptors come with the
+ * request; files copied in before the run are in the tree already (box/ is bound, not copied). */
+static void prepare_box(const gj_server *s, uint32_t box_id, mi_prepared **prep, char *err,
+                        size_t errlen)
+{
+    __attribute__((cleanup(box_config_free))) mi_config c;
+    mi_error e;
+    if (box_config(s, box_id, &c) < 0)
+        snprintf(err, errlen, "Cannot configure the box: a directory rule was refused");
+    else if (mi_box_prepare(&c, prep, &e) < 0)
+        snprintf(err, errlen, "%s", e.msg);
+}
+
 __attribute__((noreturn)) void gj_worker_serve(const gj_server *s, uint32_t box_id, int chan)
 {
     /* The worker dies with the zygote (and its box with it: init has PDEATHSIG too). */
@@ -717,6 +740,9 @@ __attribute__((noreturn)) void gj_worker_serve(const gj_server *s, uint32_t box_
     char reset_err[1200] = "";
     if (gj_box_reset(s, box_id, true, reset_err, sizeof reset_err) < 0 && !reset_err[0])
         snprintf(reset_err, sizeof reset_err, "Cannot reset box %u", (unsigned)box_id);
+    mi_prepared *prep = NULL;
+    if (!reset_err[0])
+        prepare_box(s, box_id, &prep, reset_err, sizeof reset_err);
     gj_worker_msg m;
     if (write(chan, "R", 1) != 1 || gj_worker_recv(chan, &m) < 0)
         _exit(1); /* the server let the box go unused (shutdown, or a request that failed) */
@@ -730,5 +756,5 @@ __attribute__((noreturn)) void gj_worker_serve(const gj_server *s, uint32_t box_
         _exit(1); /* the server sees no result: Internal Error */
     close(m.body_fd);
     worker_main(s, &req.cmds[m.index], &m.fds, box_id, m.cancel_r, m.res_w,
-                reset_err[0] ? reset_err : NULL);
+                reset_err[0] ? reset_err : NULL, prep);
 }

@@ -4,12 +4,14 @@
  * 7720; removed at the end. */
 #include "mini-isolate.h"
 
+#include <errno.h>
 #include <fcntl.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <sys/wait.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -94,6 +96,94 @@ static void test_dirs_differ(void)
     mi_config_free(&c);
 }
 
+/* Prepared with the base config (no env, no capture, default rlimits); run with others: the
+ * run's own must reach the program, not what init was cloned with. */
+static void test_run_config_reaches_program(void)
+{
+    mi_config c;
+    base(&c);
+    mi_prepared *p;
+    mi_error e;
+    mi_result r;
+    mi_result_init(&r);
+    if (!check(mi_box_prepare(&c, &p, &e) == 0, "prepare for a run with its own config"))
+        return;
+    char *argv[] = {"/bin/sh", "-c", "test \"$X\" = run && test \"$(ulimit -n)\" = 77 && "
+                    "echo captured", NULL};
+    c.argv = argv;
+    c.argc = 3;
+    c.processes = 8;
+    c.open_files = 77;
+    c.capture_output = true;
+    c.output_limit = 4096;
+    mi_config_add_env_rule(&c, "X=run", &e);
+    int rc = mi_prepared_run(p, &c, &r, &e);
+    check(rc == 0 && r.status == MI_STATUS_SUCCESS,
+          "the run's env and open-files limit, not the prepare-time ones");
+    check(r.stdout_data && !strcmp(r.stdout_data, "captured\n"),
+          "capture asked at run (not at prepare) gets the program's stdout");
+    c.argv = NULL;
+    c.argc = 0;
+    mi_result_free(&r);
+    mi_config_free(&c);
+}
+
+/* 76 descriptors in fd_map: they travel to the waiting init in two messages (64 at most each). */
+static void test_many_fds(void)
+{
+    mi_config c;
+    base(&c);
+    mi_prepared *p;
+    mi_error e;
+    mi_result r;
+    mi_result_init(&r);
+    int pp[2];
+    int null = open("/dev/null", O_WRONLY | O_CLOEXEC);
+    if (pipe2(pp, O_CLOEXEC) < 0 || null < 0 || mi_box_prepare(&c, &p, &e) < 0) {
+        check(false, "prepare for the fd_map check");
+        return;
+    }
+    int map[80];
+    for (int i = 0; i < 80; i++)
+        map[i] = i < 3 ? -1 : null;
+    map[79] = pp[1];
+    char *argv[] = {"/bin/bash", "-c", "echo via79 >&79 && echo n3 >&3", NULL};
+    c.argv = argv;
+    c.argc = 3;
+    c.fd_map = map;
+    c.n_fd_map = 80;
+    int rc = mi_prepared_run(p, &c, &r, &e);
+    close(pp[1]);
+    char buf[64] = "";
+    ssize_t n = read(pp[0], buf, sizeof buf - 1);
+    check(rc == 0 && r.status == MI_STATUS_SUCCESS && n == 6 && !strcmp(buf, "via79\n"),
+          "fd_map of 80 entries (77 descriptors): the last one reaches the program");
+    close(pp[0]);
+    close(null);
+    c.argv = NULL;
+    c.argc = 0;
+    c.fd_map = NULL;
+    c.n_fd_map = 0;
+    mi_result_free(&r);
+    mi_config_free(&c);
+}
+
+/* A prepared run dropped without a run: its init (cloned at prepare) is killed and reaped. */
+static void test_free_leaves_no_process(void)
+{
+    mi_config c;
+    base(&c);
+    mi_prepared *p;
+    mi_error e;
+    if (!check(mi_box_prepare(&c, &p, &e) == 0, "prepare, to drop it"))
+        return;
+    check(waitpid(-1, NULL, WNOHANG) == 0, "a prepared box has its init (a child) waiting");
+    mi_prepared_free(p);
+    check(waitpid(-1, NULL, WNOHANG) < 0 && errno == ECHILD,
+          "mi_prepared_free leaves no child, not even a zombie");
+    mi_config_free(&c);
+}
+
 static void test_free_then_run(void)
 {
     mi_config c;
@@ -161,6 +251,9 @@ int main(void)
 
     test_dirs_differ();
     test_free_then_run();
+    test_run_config_reaches_program();
+    test_many_fds();
+    test_free_leaves_no_process();
 
     mi_box_cleanup(&c, &e);
     mi_config_free(&c);
