@@ -302,6 +302,15 @@ int mi_box_path(const mi_config *c, char *buf, size_t len, mi_error *err);
 
 /* isolate v2 --init: create (or reset) the box; writes the box directory into dir_out. */
 int mi_box_init(const mi_config *c, char *dir_out, size_t len, mi_error *err);
+/* Between two runs of a box that stays with one caller (a server's pool), instead of a new
+ * mi_box_init: what a run can leave that the next run does not renew by itself.  Each run has
+ * new PID, IPC, UTS and network namespaces, a cgroup emptied at its end with fresh counters,
+ * and its own /dev/shm; this drops the kept mount tree (it binds box/ and the tmp dirs, which
+ * the caller is expected to replace: a server mounts fresh tmpfs there) and, when c's syscall
+ * policy allows keyctl, empties the box uid's kernel keyrings.  Files in box/ and the tmp dirs
+ * are the caller's to replace.  Only after a run that ended normally (mi_box_run returned 0):
+ * otherwise mi_box_init.  0 or -1 (err). */
+int mi_box_recycle(const mi_config *c, mi_error *err);
 /* --cleanup: remove the box and its cgroup; a missing box is not an error. */
 int mi_box_cleanup(const mi_config *c, mi_error *err);
 
@@ -332,11 +341,13 @@ bool mi_procs_peak_available(const mi_host_config *h);
 int mi_box_run(const mi_config *c, mi_result *r, mi_error *err);
 
 /* A run in two steps: mi_box_prepare does what does not depend on the command, mi_prepared_run
- * runs it; mi_box_run is exactly the two.  Today prepare does the box checks (exists, owner,
- * cgroup mode, uid overrides, sizes, a non-root caller's policy), takes the box lock (held until
- * the run ends or the prepared run is freed) and opens the box cgroup; the namespaces, tree and
- * compiled policy are still made at run (a pre-cloned waiting init is issue 13's next step).
- * 0 or -1 (err). */
+ * runs it; mi_box_run is exactly the two.  Prepare does the box checks (exists, owner, cgroup
+ * mode, uid overrides, sizes, a non-root caller's policy), takes the box lock (held until the
+ * run ends or the prepared run is freed), sets up the run's cgroup (fresh counters, the limits
+ * of c), compiles the syscall policy and clones the box's init, which builds the namespaces and
+ * the mount tree in the background and then waits: the run itself only sends init the command
+ * and clones the program.  A prepared box holds that one waiting process (a child of the
+ * caller; mi_prepared_free kills and reaps it).  0 or -1 (err). */
 typedef struct mi_prepared mi_prepared;
 int mi_box_prepare(const mi_config *c, mi_prepared **out, mi_error *err);
 /* Runs c's command in the prepared box and frees p (always).  c must name the same box with the

@@ -53,15 +53,16 @@ class UnixConn(http.client.HTTPConnection):
 class Server:
     """Use as a context manager; stop() (SIGTERM) and the leftover checks always run."""
 
-    def __init__(self, *flags, boxes=16, unix=False, env=None, tmp=None, ids=None, own_store=False):
+    def __init__(self, *flags, boxes=16, unix=False, env=None, tmp=None, ids=None, own_store=False,
+                 conf_extra=""):
         if not os.path.exists(SERVE):
             raise harness.Skip("mini-isolate-serve not built (libmicrohttpd missing)")
         self.tmp = tmp or tempfile.mkdtemp(prefix="mi-srv-", dir=harness.TMP)
         os.chmod(self.tmp, 0o755)
         self.conf = os.path.join(self.tmp, "mini-isolate.conf")
         with open(self.conf, "w") as f:
-            f.write("box_root = %s/boxes\nlock_root = %s/locks\nnum_boxes = 2147483647\n"
-                    % (self.tmp, self.tmp))
+            f.write("box_root = %s/boxes\nlock_root = %s/locks\nnum_boxes = 2147483647\n%s"
+                    % (self.tmp, self.tmp, conf_extra))
         self.ids = ids or _ids(boxes)
         self.unix = os.path.join(self.tmp, "sock") if unix else None
         self.port = None if unix else free_port()

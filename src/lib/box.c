@@ -12,6 +12,7 @@
 #include "fstree.h"
 #include "internal.h"
 #include "mounts.h"
+#include "seccomp_policy.h"
 
 #include <dirent.h>
 #include <errno.h>
@@ -330,6 +331,36 @@ static int remove_box(const mi_config *c, const char *dir, const struct box_stat
     if (rc == 0)
         rc = mi_tree_remove(pfd, name, err);
     close(pfd);
+    return rc;
+}
+
+int mi_box_recycle(const mi_config *c, mi_error *err)
+{
+    char dir[4096];
+    if (mi_box_path(c, dir, sizeof dir, err) < 0)
+        return -1;
+    int lock = lock_box(c, c->wait_for_lock, err);
+    if (lock < 0)
+        return -1;
+    struct box_state s = {0};
+    int bfd = open_box_dir(dir);
+    int rc = bfd < 0 ? mi_fail_errno(err, MI_ERR_USAGE, errno, "Cannot open %s", dir)
+                     : read_state(bfd, &s, err);
+    if (bfd >= 0)
+        close(bfd);
+    if (rc == 0 && !s.exists)
+        rc = mi_fail(err, MI_ERR_USAGE, ENOENT, "Box not found, did you run `isolate --init'?");
+    if (rc == 0)
+        rc = check_owner(c, &s, err);
+    /* The kept tree binds the box/ and tmp/ of the last run: the caller replaces them (a
+     * server mounts fresh ones), and a kept tree would show the next run the old files. */
+    if (rc == 0)
+        mi_kept_tree_remove(dir);
+    /* Keyrings are per uid, not per namespace: a policy that lets a run use them lets it leave
+     * a key for the next run of the box to read. */
+    if (rc == 0 && mi_seccomp_allows_keys(c))
+        rc = mi_keys_drop(mi_run_uid(c), mi_run_gid(c), err);
+    close(lock);
     return rc;
 }
 

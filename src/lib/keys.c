@@ -21,18 +21,22 @@ static long keyctl3(int op, long a, long b)
     return syscall(SYS_keyctl, op, a, b, 0L, 0L);
 }
 
-/* In a child that has become the box uid: the uid's own keyrings are named by the special ids
- * (looked up, created empty if missing) and cleared; their keys, linked nowhere else, are
- * garbage-collected by the kernel. */
+/* In a child that has become the box uid: the uid's own keyrings, if it has any, are cleared;
+ * their keys, linked nowhere else, are garbage-collected by the kernel. */
 static __attribute__((noreturn)) void drop_as(uid_t uid, gid_t gid)
 {
     if (setgroups(0, NULL) < 0 || setresgid(gid, gid, gid) < 0 || setresuid(uid, uid, uid) < 0)
         _exit(1);
     int bad = 0;
-    if (keyctl3(KEYCTL_CLEAR, KEY_SPEC_USER_KEYRING, 0) < 0 && errno != ENOSYS)
-        bad = 1;
-    if (keyctl3(KEYCTL_CLEAR, KEY_SPEC_USER_SESSION_KEYRING, 0) < 0 && errno != ENOSYS)
-        bad = 1;
+    /* Looked up without creating them: a keyring made here would live as long as the system
+     * (the user namespace keeps it), and every key on the host slows the kernel's key garbage
+     * collector, which walks them all whenever a key dies (each run's session keyring). */
+    static const long rings[2] = {KEY_SPEC_USER_KEYRING, KEY_SPEC_USER_SESSION_KEYRING};
+    for (int i = 0; i < 2; i++) {
+        long id = keyctl3(KEYCTL_GET_KEYRING_ID, rings[i], 0);
+        if (id < 0 ? errno != ENOKEY && errno != ENOSYS : keyctl3(KEYCTL_CLEAR, id, 0) < 0)
+            bad = 1;
+    }
     /* The persistent keyring is reached by linking it somewhere: into this child's process
      * keyring, which dies with it.  EOPNOTSUPP: no persistent keyrings in this kernel. */
     long p = keyctl3(KEYCTL_GET_PERSISTENT, -1L, KEY_SPEC_PROCESS_KEYRING);

@@ -1,13 +1,14 @@
 /* The keeper: starts the sandbox, supervises limits, collects what happened.
  *
  * Processes (see docs/design.md):
- *   keeper  the caller's process (root).  Clones `init` into new PID, mount, IPC, UTS and
- *           (unless --share-net) network namespaces, then waits on a socket, a timer, init's
- *           pidfd and the caller's signalfd.
+ *   keeper  the caller's process (root).  At prepare (mi_keeper_prepare) it sets up the
+ *           cgroup and clones `init` into new PID, mount, IPC, UTS and (unless --share-net)
+ *           network namespaces; at "go" (mi_keeper_go) it sends init the run spec, then waits
+ *           on a socket, a timer, init's pidfd and the caller's signalfd.
  *   init    PID 1 of the box's PID namespace, root, outside the box cgroup.  Builds the mount
- *           tree (mounts.c), forks the program, passes its pidfd to the keeper, reaps every
- *           process of the namespace and reports the program's wait status and rusage.  When
- *           init exits, the kernel kills whatever is left in the namespace.
+ *           tree (mounts.c) and says "ready"; on "go" forks the program, passes its pidfd to the
+ *           keeper, reaps every process of the namespace and reports the program's wait status
+ *           and rusage.  When init exits, the kernel kills whatever is left in the namespace.
  *   program the box user, in the box cgroup from its first instruction; rlimits, redirections,
  *           environment, then execve().
  * Messages go over one SOCK_SEQPACKET socket pair; the program's copy is close-on-exec. */

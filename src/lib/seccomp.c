@@ -188,6 +188,17 @@ uint32_t mi_seccomp_flags(const mi_config *c)
     return c->has_syscall_flags ? c->syscall_flags : c->host.syscall_flags;
 }
 
+bool mi_seccomp_allows_keys(const mi_config *c)
+{
+    if (!(mi_seccomp_flags(c) & MI_SYSCALLS_KEYCTL))
+        return true; /* the keyctl group is not refused (or there is no filter at all) */
+    for (size_t i = 0; c->has_allowed_syscalls && i < c->n_allowed_syscalls; i++)
+        if (!strcmp(c->allowed_syscalls[i], "keyctl") || !strcmp(c->allowed_syscalls[i], "add_key") ||
+            !strcmp(c->allowed_syscalls[i], "request_key"))
+            return true;
+    return false;
+}
+
 static int add_rule(scmp_filter_ctx ctx, const struct rule *r, int nr)
 {
     uint32_t action = r->act == VIOLATION ? SCMP_ACT_NOTIFY : SCMP_ACT_ERRNO((uint32_t)r->err);

@@ -10,6 +10,8 @@
 
 /* Effective isolate-style flags of a run: c->syscall_flags when set, else the host config's. */
 uint32_t mi_seccomp_flags(const mi_config *c);
+/* Whether a run of c may reach the kernel keyrings (keyctl, add_key, request_key). */
+bool mi_seccomp_allows_keys(const mi_config *c);
 
 /* In the keeper, before the sandbox is created: compile the policy of c to BPF (prog->filter is
  * malloc'd; prog->len == 0 means "no filter").  Compiling here keeps the program's last steps

@@ -402,7 +402,7 @@ static void clean_boxes(bool quiet)
 {
     for (uint32_t i = 0; i < srv.o.box_count; i++) {
         char err[1200];
-        if (gj_box_reset(&srv, srv.o.box_first + i, false, err, sizeof err) < 0 && !quiet)
+        if (gj_box_reset(&srv, srv.o.box_first + i, false, false, err, sizeof err) < 0 && !quiet)
             fprintf(stderr, "box %u: %s\n", srv.o.box_first + i, err);
     }
 }
@@ -410,7 +410,7 @@ static void clean_boxes(bool quiet)
 static int check_box(void)
 {
     char err[1200];
-    if (gj_box_reset(&srv, srv.o.box_first, true, err, sizeof err) < 0) {
+    if (gj_box_reset(&srv, srv.o.box_first, true, false, err, sizeof err) < 0) {
         fprintf(stderr, "Cannot prepare box %u (memory limits need control groups): %s\n",
                 srv.o.box_first, err);
         return -1;

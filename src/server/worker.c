@@ -80,7 +80,8 @@ static void box_config_free(mi_config *c)
     mi_config_free(c);
 }
 
-int gj_box_reset(const gj_server *s, uint32_t box_id, bool keep, char *err, size_t errlen)
+int gj_box_reset(const gj_server *s, uint32_t box_id, bool keep, bool recycle, char *err,
+                 size_t errlen)
 {
     __attribute__((cleanup(box_config_free))) mi_config c;
     mi_error e;
@@ -97,7 +98,9 @@ int gj_box_reset(const gj_server *s, uint32_t box_id, bool keep, char *err, size
         }
         return 0;
     }
-    if (mi_box_init(&c, dir, sizeof dir, &e) < 0) {
+    /* After a run that ended cleanly in this server, the box itself stays: only its files go
+     * (fresh tmpfs) with what mi_box_recycle drops.  Otherwise it is made anew. */
+    if ((!recycle || mi_box_recycle(&c, &e) < 0) && mi_box_init(&c, dir, sizeof dir, &e) < 0) {
         snprintf(err, errlen, "%s", e.msg);
         return -1;
     }
@@ -632,6 +635,7 @@ static __attribute__((noreturn)) void worker_main(const gj_server *s, const gj_c
     mi_result r;
     mi_result_init(&r);
     bool ran = false;
+    int rc = -1;
     struct boxfs b = {-1, -1};
     char dir[4096];
     mi_config c;
@@ -681,7 +685,7 @@ static __attribute__((noreturn)) void worker_main(const gj_server *s, const gj_c
             if (cp > 0)
                 copiers[n_copiers++] = cp;
         }
-    int rc = mi_prepared_run(prep, &c, &r, &e);
+    rc = mi_prepared_run(prep, &c, &r, &e);
     prep = NULL;
     if (rc < 0 && !r.error_message && !r.message[0])
         snprintf(r.message, sizeof r.message, "%s", e.msg);
@@ -700,7 +704,9 @@ out:
     char *txt = res ? json_dumps(res, JSON_COMPACT) : NULL;
     if (txt)
         gj_write_all(result_fd, txt, strlen(txt));
-    _exit(txt ? 0 : 1);
+    /* 0 tells the zygote the box may be recycled: the run ended as the library promises (its
+     * processes killed, its cgroup emptied).  Anything else: the next worker makes it anew. */
+    _exit(!txt ? 1 : ran && rc == 0 ? 0 : 2);
 }
 
 /* The request body as the server received it (a sealed memfd), mapped read-only. */
@@ -730,7 +736,8 @@ static void prepare_box(const gj_server *s, uint32_t box_id, mi_prepared **prep,
         snprintf(err, errlen, "%s", e.msg);
 }
 
-__attribute__((noreturn)) void gj_worker_serve(const gj_server *s, uint32_t box_id, int chan)
+__attribute__((noreturn)) void gj_worker_serve(const gj_server *s, uint32_t box_id, int chan,
+                                               bool recycle)
 {
     /* The worker dies with the zygote (and its box with it: init has PDEATHSIG too). */
     prctl(PR_SET_PDEATHSIG, SIGKILL);
@@ -738,7 +745,7 @@ __attribute__((noreturn)) void gj_worker_serve(const gj_server *s, uint32_t box_
     sigemptyset(&none);
     sigprocmask(SIG_SETMASK, &none, NULL);
     char reset_err[1200] = "";
-    if (gj_box_reset(s, box_id, true, reset_err, sizeof reset_err) < 0 && !reset_err[0])
+    if (gj_box_reset(s, box_id, true, recycle, reset_err, sizeof reset_err) < 0 && !reset_err[0])
         snprintf(reset_err, sizeof reset_err, "Cannot reset box %u", (unsigned)box_id);
     mi_prepared *prep = NULL;
     if (!reset_err[0])

@@ -18,12 +18,17 @@ typedef struct gj_cmd_fds {
     int *copy_in_errno; /* per copyIn entry: why a src could not be opened (File Error) */
 } gj_cmd_fds;
 
-/* A worker forked by the zygote for box_id: resets the box, says "ready" on chan, receives one
- * command (zygote.h) and runs it.  Never returns. */
-__attribute__((noreturn)) void gj_worker_serve(const gj_server *s, uint32_t box_id, int chan);
+/* A worker forked by the zygote for box_id: resets the box (recycle: the last worker's run
+ * ended cleanly, mi_box_recycle is enough), prepares it (mi_box_prepare), says "ready" on chan,
+ * receives one command (zygote.h) and runs it.  Exits 0 when the box may be recycled after it.
+ * Never returns. */
+__attribute__((noreturn)) void gj_worker_serve(const gj_server *s, uint32_t box_id, int chan,
+                                               bool recycle);
 
 /* Resets box_id to an empty box with fresh /w and /tmp tmpfs (also used at start and exit to
- * clean).  0 or -1 with err. */
-int gj_box_reset(const gj_server *s, uint32_t box_id, bool keep, char *err, size_t errlen);
+ * clean): made anew (mi_box_init), or with recycle only mi_box_recycle (falling back to a new
+ * one if that fails); !keep removes it.  0 or -1 with err. */
+int gj_box_reset(const gj_server *s, uint32_t box_id, bool keep, bool recycle, char *err,
+                 size_t errlen);
 
 #endif

@@ -193,35 +193,55 @@ int gj_worker_recv(int chan, gj_worker_msg *m)
 
 /* ------------------------------------------------------------------ the zygote process */
 
-static void reap(pid_t *kids, size_t n)
+/* The zygote's workers: pid, box offset, and per box whether its last worker ended cleanly
+ * (exit 0: the box may be recycled instead of made anew). */
+struct kids {
+    pid_t *pid;
+    uint32_t *box;
+    bool *clean;
+    size_t n, boxes;
+};
+
+static void reap(const gj_server *s, struct kids *k)
 {
     pid_t p;
-    while ((p = waitpid(-1, NULL, WNOHANG)) > 0)
-        for (size_t i = 0; i < n; i++)
-            if (kids[i] == p)
-                kids[i] = 0;
+    int st;
+    while ((p = waitpid(-1, &st, WNOHANG)) > 0)
+        for (size_t i = 0; i < k->n; i++)
+            if (k->pid[i] == p) {
+                k->pid[i] = 0;
+                k->clean[k->box[i]] = WIFEXITED(st) && WEXITSTATUS(st) == 0;
+            }
 }
 
-static bool live(const pid_t *kids, size_t n)
+static bool live(const struct kids *k)
 {
-    for (size_t i = 0; kids && i < n; i++)
-        if (kids[i] > 0)
+    for (size_t i = 0; i < k->n; i++)
+        if (k->pid[i] > 0)
             return true;
     return false;
 }
 
-static void fork_worker(const gj_server *s, uint32_t id, int chan, pid_t *kids, size_t n)
+static void fork_worker(const gj_server *s, uint32_t id, int chan, struct kids *k)
 {
+    uint32_t off = id - s->o.box_first;
+    if (off >= k->boxes) {
+        close(chan);
+        return;
+    }
+    bool recycle = k->clean[off];
+    k->clean[off] = false; /* until this worker ends cleanly */
     pid_t p = fork();
     if (p == 0) {
         /* Nothing of the zygote (its control socket) reaches the box. */
         gj_close_except(&chan, 1);
-        gj_worker_serve(s, id, chan);
+        gj_worker_serve(s, id, chan, recycle);
     }
     close(chan);
-    for (size_t i = 0; p > 0 && i < n; i++)
-        if (kids[i] == 0) {
-            kids[i] = p;
+    for (size_t i = 0; p > 0 && i < k->n; i++)
+        if (k->pid[i] == 0) {
+            k->pid[i] = p;
+            k->box[i] = off;
             break;
         }
 }
@@ -236,8 +256,10 @@ static __attribute__((noreturn)) void zygote_main(const gj_server *s, int ctl)
     sigaddset(&chld, SIGCHLD);
     sigprocmask(SIG_BLOCK, &chld, NULL);
     int sfd = signalfd(-1, &chld, SFD_CLOEXEC | SFD_NONBLOCK);
-    size_t n = s->o.box_count + 1;
-    pid_t *kids = calloc(n, sizeof *kids);
+    struct kids k = {calloc(s->o.box_count + 1, sizeof(pid_t)),
+                     calloc(s->o.box_count + 1, sizeof(uint32_t)),
+                     calloc(s->o.box_count, sizeof(bool)), s->o.box_count + 1, s->o.box_count};
+    bool ok = k.pid && k.box && k.clean;
     for (;;) {
         struct pollfd p[2] = {{ctl, POLLIN, 0}, {sfd, POLLIN, 0}};
         if (poll(p, 2, -1) < 0 && errno != EINTR)
@@ -246,7 +268,7 @@ static __attribute__((noreturn)) void zygote_main(const gj_server *s, int ctl)
             struct signalfd_siginfo si;
             while (read(sfd, &si, sizeof si) == (ssize_t)sizeof si)
                 ;
-            reap(kids, n);
+            reap(s, &k);
         }
         if (!(p[0].revents & (POLLIN | POLLHUP | POLLERR)))
             continue;
@@ -256,26 +278,26 @@ static __attribute__((noreturn)) void zygote_main(const gj_server *s, int ctl)
         ssize_t r = recv_fds(ctl, &id, sizeof id, fds, &nf, 1);
         if (r <= 0 && !(r < 0 && errno == EMSGSIZE))
             break; /* the server is gone */
-        if (r == (ssize_t)sizeof id && nf == 1 && kids)
-            fork_worker(s, id, fds[0], kids, n);
+        if (r == (ssize_t)sizeof id && nf == 1 && ok)
+            fork_worker(s, id, fds[0], &k);
         else if (nf == 1)
             close(fds[0]);
     }
     /* Idle workers see their channel closed and end once their reset is done (killing one in
      * the middle of it would orphan its helpers, such as the box uid's keyring cleaner).  Give
      * them a few seconds, then kill what is left. */
-    for (int waited = 0; waited < 50 && live(kids, n); waited++) {
+    for (int waited = 0; ok && waited < 50 && live(&k); waited++) {
         struct pollfd p = {sfd, POLLIN, 0};
         if (poll(&p, 1, 100) > 0) {
             struct signalfd_siginfo si;
             while (read(sfd, &si, sizeof si) == (ssize_t)sizeof si)
                 ;
         }
-        reap(kids, n);
+        reap(s, &k);
     }
-    for (size_t i = 0; kids && i < n; i++)
-        if (kids[i] > 0)
-            kill(kids[i], SIGKILL);
+    for (size_t i = 0; ok && i < k.n; i++)
+        if (k.pid[i] > 0)
+            kill(k.pid[i], SIGKILL);
     while (wait(NULL) > 0 || errno == EINTR)
         ;
     _exit(0);
