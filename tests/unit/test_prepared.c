@@ -128,7 +128,9 @@ static void test_run_config_reaches_program(void)
     mi_config_free(&c);
 }
 
-/* 76 descriptors in fd_map: they travel to the waiting init in two messages (64 at most each). */
+/* 77 descriptors in fd_map: they travel to the waiting init in two messages (64 at most each),
+ * and each must land on its own number.  Fd 9 is a pipe the program writes to (any shell can
+ * name fd 9), fd 79 another pipe, whose inode the program reports through fd 9. */
 static void test_many_fds(void)
 {
     mi_config c;
@@ -137,28 +139,40 @@ static void test_many_fds(void)
     mi_error e;
     mi_result r;
     mi_result_init(&r);
-    int pp[2];
+    int a[2], b[2];
     int null = open("/dev/null", O_WRONLY | O_CLOEXEC);
-    if (pipe2(pp, O_CLOEXEC) < 0 || null < 0 || mi_box_prepare(&c, &p, &e) < 0) {
+    if (pipe2(a, O_CLOEXEC) < 0 || pipe2(b, O_CLOEXEC) < 0 || null < 0 ||
+        mi_box_prepare(&c, &p, &e) < 0) {
         check(false, "prepare for the fd_map check");
         return;
     }
     int map[80];
     for (int i = 0; i < 80; i++)
         map[i] = i < 3 ? -1 : null;
-    map[79] = pp[1];
-    char *argv[] = {"/bin/bash", "-c", "echo via79 >&79 && echo n3 >&3", NULL};
+    map[9] = a[1];
+    map[79] = b[1];
+    char *argv[] = {"/bin/sh", "-c", "echo via9 >&9 && readlink /proc/self/fd/79 >&9", NULL};
     c.argv = argv;
     c.argc = 3;
+    c.processes = 8;
     c.fd_map = map;
     c.n_fd_map = 80;
     int rc = mi_prepared_run(p, &c, &r, &e);
-    close(pp[1]);
-    char buf[64] = "";
-    ssize_t n = read(pp[0], buf, sizeof buf - 1);
-    check(rc == 0 && r.status == MI_STATUS_SUCCESS && n == 6 && !strcmp(buf, "via79\n"),
-          "fd_map of 80 entries (77 descriptors): the last one reaches the program");
-    close(pp[0]);
+    close(a[1]);
+    close(b[1]);
+    char buf[128] = "", want[128];
+    struct stat st;
+    fstat(b[0], &st);
+    snprintf(want, sizeof want, "via9\npipe:[%lu]\n", (unsigned long)st.st_ino);
+    size_t got = 0;
+    ssize_t n;
+    while (got < sizeof buf - 1 && (n = read(a[0], buf + got, sizeof buf - 1 - got)) > 0)
+        got += (size_t)n;
+    if (!check(rc == 0 && r.status == MI_STATUS_SUCCESS && !strcmp(buf, want),
+               "fd_map of 80 entries (77 descriptors): fds 9 and 79 reach the program as mapped"))
+        printf("  rc %d status %d, read \"%s\", want \"%s\"\n", rc, (int)r.status, buf, want);
+    close(a[0]);
+    close(b[0]);
     close(null);
     c.argv = NULL;
     c.argc = 0;
