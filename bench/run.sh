@@ -1,6 +1,7 @@
 #!/bin/sh
 # Builds Mini-Isolate (release) in build-bench and runs the benchmark as root: the CLI section
-# (bench/bench) and then the server section (bench/serverbench, docs/benchmarks.md "Server").
+# (bench/bench) and then the server section (bench/floor: the kernel operations of one run, then
+# bench/serverbench; docs/benchmarks.md "Server").
 #   bench/run.sh [bench options...]       e.g. ISOLATE=/path/to/isolate bench/run.sh
 #   bench/run.sh --server-only [serverbench options...]   only the server section
 #   bench/run.sh --no-server [bench options...]           only the CLI section
@@ -16,7 +17,7 @@ case "${1:-}" in
 esac
 [ -d build-bench ] || meson setup -Dbuildtype=release -Db_ndebug=true build-bench >/dev/null
 # Only the targets the benchmark needs (the test payloads are not required).
-targets="mini-isolate bench/bench bench/bench_spin bench/bench_burn bench/bench_touch bench/bench_noop"
+targets="mini-isolate bench/bench bench/floor bench/bench_spin bench/bench_burn bench/bench_touch bench/bench_noop"
 if [ "$mode" != cli ]; then
     targets="$targets mini-isolate-serve bench/bench_pingpong"
     if grep -q "build bench/serverbench:" build-bench/build.ninja; then
@@ -33,12 +34,14 @@ as_root() {
     if [ "$(id -u)" = 0 ]; then "$@"; else sudo ${ISOLATE:+ISOLATE="$ISOLATE"} "$@"; fi
 }
 server_out="${SERVER_OUT:-bench/results-server.json}"
+# The floor of a fresh-namespace run on this host, printed before the server section.
+floor() { echo; as_root build-bench/bench/floor 100; echo; }
 case "$mode" in
-    server) as_root build-bench/bench/serverbench $common --out "$server_out" "$@" ;;
+    server) floor; as_root build-bench/bench/serverbench $common --out "$server_out" "$@" ;;
     cli) as_root build-bench/bench/bench $common "$@" ;;
     both)
         as_root build-bench/bench/bench $common "$@"
-        echo
+        floor
         # shellcheck disable=SC2086
         as_root build-bench/bench/serverbench $common --out "$server_out" ${SERVER_ARGS:-} ;;
 esac
