@@ -334,6 +334,18 @@ static int remove_box(const mi_config *c, const char *dir, const struct box_stat
     return rc;
 }
 
+/* The box's state, read under its lock (a missing box reads as not existing).  0 or -1. */
+static int read_box_state(const char *dir, struct box_state *s, mi_error *err)
+{
+    *s = (struct box_state){0};
+    int bfd = open_box_dir(dir);
+    if (bfd < 0)
+        return 0;
+    int rc = read_state(bfd, s, err);
+    close(bfd);
+    return rc;
+}
+
 int mi_box_recycle(const mi_config *c, mi_error *err)
 {
     char dir[4096];
@@ -342,12 +354,8 @@ int mi_box_recycle(const mi_config *c, mi_error *err)
     int lock = lock_box(c, c->wait_for_lock, err);
     if (lock < 0)
         return -1;
-    struct box_state s = {0};
-    int bfd = open_box_dir(dir);
-    int rc = bfd < 0 ? mi_fail_errno(err, MI_ERR_USAGE, errno, "Cannot open %s", dir)
-                     : read_state(bfd, &s, err);
-    if (bfd >= 0)
-        close(bfd);
+    struct box_state s;
+    int rc = read_box_state(dir, &s, err);
     if (rc == 0 && !s.exists)
         rc = mi_fail(err, MI_ERR_USAGE, ENOENT, "Box not found, did you run `isolate --init'?");
     if (rc == 0)
@@ -385,17 +393,13 @@ int mi_box_init(const mi_config *c, char *dir_out, size_t len, mi_error *err)
     int lock = lock_box(c, c->wait_for_lock, err);
     if (lock < 0)
         return -1;
-    int rc = 0;
-    struct box_state s = {0};
-    int bfd = open_box_dir(dir);
-    if (bfd >= 0) {
-        rc = read_state(bfd, &s, err);
-        close(bfd);
-    }
+    struct box_state s;
+    int rc = read_box_state(dir, &s, err);
     if (rc == 0)
         rc = check_owner(c, &s, err);
     if (rc == 0)
         rc = remove_box(c, dir, &s, err);
+    int bfd;
     if (rc == 0)
         rc = mkdir_root_p(c->host.box_root, 0755, err);
     if (rc == 0 && mkdir(dir, 0755) < 0)
@@ -438,13 +442,8 @@ int mi_box_cleanup(const mi_config *c, mi_error *err)
     int lock = lock_box(c, c->wait_for_lock, err);
     if (lock < 0)
         return -1;
-    struct box_state s = {0};
-    int rc = 0;
-    int bfd = open_box_dir(dir);
-    if (bfd >= 0) {
-        rc = read_state(bfd, &s, err);
-        close(bfd);
-    }
+    struct box_state s;
+    int rc = read_box_state(dir, &s, err);
     if (rc == 0)
         rc = check_owner(c, &s, err);
     if (rc == 0)
