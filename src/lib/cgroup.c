@@ -442,6 +442,11 @@ int mi_cg_cpu_usec(mi_cgroup *cg, uint64_t *usec, mi_error *err)
     return cg->ops->cpu_usec(cg, usec, err);
 }
 
+void mi_cg_signal_all(mi_cgroup *cg)
+{
+    cg->ops->signal_all(cg);
+}
+
 int mi_cg_kill_all(mi_cgroup *cg, mi_error *err)
 {
     return cg->ops->kill_all(cg, err);

@@ -9,6 +9,7 @@
  *              (program child)         enters the cgroup: CLONE_INTO_CGROUP with
  *                                      mi_cg_clone_fd(), or mi_cg_attach_self() before exec
  *              mi_cg_cpu_usec()        CPU time of the whole box so far (during the run)
+ *              mi_cg_signal_all()      one SIGKILL pass, no waiting (a limit was hit)
  *              mi_cg_kill_all()        kills every process of the box and waits until it is empty
  *              mi_cg_read_stats()      this run's CPU, memory peak, OOM kills, pids-limit hits
  *              mi_cg_close()
@@ -86,6 +87,10 @@ int mi_cg_clone_fd(const mi_cgroup *cg);
 int mi_cg_attach_self(const mi_cgroup *cg);
 int mi_cg_cpu_usec(mi_cgroup *cg, uint64_t *usec, mi_error *err);
 int mi_cg_kill_all(mi_cgroup *cg, mi_error *err);
+/* One pass of SIGKILL to every process of the box, without waiting for them to be gone: the
+ * keeper's reaction to a limit, which must not block it (the run's end is measured by its
+ * loop); mi_cg_kill_all at the end of the run makes sure. */
+void mi_cg_signal_all(mi_cgroup *cg);
 int mi_cg_read_stats(mi_cgroup *cg, mi_cg_stats *st, mi_error *err);
 void mi_cg_close(mi_cgroup *cg);
 
@@ -104,6 +109,7 @@ typedef struct mi_cg_ops {
     int (*attach_self)(const mi_cgroup *cg);
     int (*cpu_usec)(mi_cgroup *cg, uint64_t *usec, mi_error *err);
     int (*kill_all)(mi_cgroup *cg, mi_error *err);
+    void (*signal_all)(mi_cgroup *cg);
     int (*read_stats)(mi_cgroup *cg, mi_cg_stats *st, mi_error *err);
     void (*close)(mi_cgroup *cg);
 } mi_cg_ops;

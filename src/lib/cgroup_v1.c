@@ -476,6 +476,20 @@ static int cg1_cpu_usec(mi_cgroup *base, uint64_t *usec, mi_error *err)
     return 0;
 }
 
+/* One pass of kill_tasks: frozen while the listed tasks are signalled (no fork in between). */
+static void cg1_signal_all(mi_cgroup *base)
+{
+    cg1 *cg = (cg1 *)base;
+    int fz = cg->dir[H_FREEZER];
+    if (fz >= 0)
+        freeze(fz, true);
+    for (int i = 0; i < H_N; i++)
+        if (cg->primary[i] && cg->dir[i] >= 0)
+            mi_cg_kill_listed_at(i == H_PIDS && cg->pids_run >= 0 ? cg->pids_run : cg->dir[i]);
+    if (fz >= 0)
+        freeze(fz, false);
+}
+
 static int cg1_kill_all(mi_cgroup *base, mi_error *err)
 {
     return kill_tasks((cg1 *)base, err);
@@ -523,6 +537,7 @@ const mi_cg_ops mi_cg_v1_ops = {
     .attach_self = cg1_attach_self,
     .cpu_usec = cg1_cpu_usec,
     .kill_all = cg1_kill_all,
+    .signal_all = cg1_signal_all,
     .read_stats = cg1_read_stats,
     .close = cg1_close,
 };

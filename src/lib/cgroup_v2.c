@@ -406,6 +406,13 @@ static int cg2_cpu_usec(mi_cgroup *base, uint64_t *usec, mi_error *err)
     return 0;
 }
 
+static void cg2_signal_all(mi_cgroup *base)
+{
+    cg2 *cg = (cg2 *)base;
+    if (cg->run_fd >= 0 && mi_write_file_at(cg->run_fd, "cgroup.kill", "1") < 0)
+        mi_cg_kill_listed_at(cg->run_fd); /* before 5.14: the listed ones */
+}
+
 static int cg2_kill_all(mi_cgroup *base, mi_error *err)
 {
     cg2 *cg = (cg2 *)base;
@@ -452,6 +459,7 @@ const mi_cg_ops mi_cg_v2_ops = {
     .attach_self = cg2_attach_self,
     .cpu_usec = cg2_cpu_usec,
     .kill_all = cg2_kill_all,
+    .signal_all = cg2_signal_all,
     .read_stats = cg2_read_stats,
     .close = cg2_close,
 };

@@ -1,4 +1,5 @@
 """mini-isolate serve: go-judge's HTTP API against the real server, real boxes (docs/server.md)."""
+import hashlib
 import json
 import os
 import shutil
@@ -248,6 +249,15 @@ def test_server_interactive_direct_and_proxy():
             assert res[1]["status"] == "Accepted", res
             if proxy:
                 assert res[0]["files"]["stderr"] == "done\n", res
+        # a proxy without a name relays every byte, in order (splice from the first byte)
+        w = sh("seq 1 100000")
+        w["files"] = [{"content": ""}, None, {"name": "stderr", "max": 100}]
+        rd = sh("md5sum")
+        rd["files"] = [None, {"name": "stdout", "max": 100}, {"name": "stderr", "max": 100}]
+        p = {"in": {"index": 0, "fd": 1}, "out": {"index": 1, "fd": 0}, "proxy": True}
+        res = s.run([w, rd], [p])
+        want = hashlib.md5("".join("%d\n" % i for i in range(1, 100001)).encode()).hexdigest()
+        assert res[1]["files"]["stdout"] == want + "  -\n", res
 
 
 def test_server_communication_proc_self_fd():
