@@ -476,18 +476,14 @@ static int cg1_cpu_usec(mi_cgroup *base, uint64_t *usec, mi_error *err)
     return 0;
 }
 
-/* One pass of kill_tasks: frozen while the listed tasks are signalled (no fork in between). */
+/* Nothing: v1 has no atomic kill, and signalling listed pids is safe only frozen (a pid could
+ * be recycled by a host process between the listing and the kill), while freezing waits for
+ * the freezer (milliseconds the keeper's loop would not see the run end).  The keeper's own
+ * SIGKILL to the program ends the run: init then kills every process of its PID namespace,
+ * which every process of the box is in; kill_all at the end makes sure. */
 static void cg1_signal_all(mi_cgroup *base)
 {
-    cg1 *cg = (cg1 *)base;
-    int fz = cg->dir[H_FREEZER];
-    if (fz >= 0)
-        freeze(fz, true);
-    for (int i = 0; i < H_N; i++)
-        if (cg->primary[i] && cg->dir[i] >= 0)
-            mi_cg_kill_listed_at(i == H_PIDS && cg->pids_run >= 0 ? cg->pids_run : cg->dir[i]);
-    if (fz >= 0)
-        freeze(fz, false);
+    (void)base;
 }
 
 static int cg1_kill_all(mi_cgroup *base, mi_error *err)
