@@ -21,34 +21,60 @@ static long keyctl3(int op, long a, long b)
     return syscall(SYS_keyctl, op, a, b, 0L, 0L);
 }
 
-/* In a child that has become the box uid: the uid's own keyrings, if it has any, are cleared;
- * their keys, linked nowhere else, are garbage-collected by the kernel. */
+/* A keyring an earlier drop invalidated is found until the kernel has collected it. */
+static bool dead(int e)
+{
+    return e == EKEYREVOKED || e == ENOKEY || e == EKEYEXPIRED || e == ENOSYS;
+}
+
+/* In a child that has become the box uid: its user, user-session and persistent keyrings are
+ * invalidated -- their keys go with them, and the kernel garbage-collects the keyrings
+ * themselves, so none is left behind (a uid's next lookup makes new, empty ones).  Clearing
+ * would keep them: every keyring left on the host slows the kernel's key garbage collector,
+ * which walks all keys whenever one dies (each run's session keyring). */
 static __attribute__((noreturn)) void drop_as(uid_t uid, gid_t gid)
 {
     if (setgroups(0, NULL) < 0 || setresgid(gid, gid, gid) < 0 || setresuid(uid, uid, uid) < 0)
         _exit(1);
     int bad = 0;
-    /* Looked up without creating them: a keyring made here would live as long as the system
-     * (the user namespace keeps it), and every key on the host slows the kernel's key garbage
-     * collector, which walks them all whenever a key dies (each run's session keyring). */
-    static const long rings[2] = {KEY_SPEC_USER_KEYRING, KEY_SPEC_USER_SESSION_KEYRING};
-    for (int i = 0; i < 2; i++) {
-        long id = keyctl3(KEYCTL_GET_KEYRING_ID, rings[i], 0);
-        if (id < 0 ? errno != ENOKEY && errno != ENOSYS : keyctl3(KEYCTL_CLEAR, id, 0) < 0)
-            bad = 1;
-    }
     /* The persistent keyring is reached by linking it somewhere: into this child's process
      * keyring, which dies with it.  EOPNOTSUPP: no persistent keyrings in this kernel. */
-    long p = keyctl3(KEYCTL_GET_PERSISTENT, -1L, KEY_SPEC_PROCESS_KEYRING);
-    if (p >= 0 && keyctl3(KEYCTL_CLEAR, p, 0) < 0)
-        bad = 1;
+    static const long spec[2] = {KEY_SPEC_USER_KEYRING, KEY_SPEC_USER_SESSION_KEYRING};
+    for (int i = 0; i < 3; i++) {
+        long id = i < 2 ? keyctl3(KEYCTL_GET_KEYRING_ID, spec[i], 1)
+                        : keyctl3(KEYCTL_GET_PERSISTENT, -1L, KEY_SPEC_PROCESS_KEYRING);
+        if (id < 0) {
+            bad |= i < 2 && !dead(errno); /* persistent: EOPNOTSUPP without them */
+            continue;
+        }
+        if (keyctl3(KEYCTL_INVALIDATE, id, 0) < 0 && !dead(errno) &&
+            keyctl3(KEYCTL_CLEAR, id, 0) < 0)
+            bad = 1;
+    }
     _exit(bad);
+}
+
+/* Whether uid has any key at all (its line in /proc/key-users).  A uid without one has nothing
+ * to drop, and any lookup of its keyrings would create them. */
+static bool has_keys(uid_t uid)
+{
+    FILE *f = fopen("/proc/key-users", "re");
+    if (!f)
+        return true; /* cannot tell: drop */
+    char line[256];
+    bool found = false;
+    while (!found && fgets(line, sizeof line, f)) {
+        unsigned u;
+        found = sscanf(line, " %u:", &u) == 1 && u == (unsigned)uid;
+    }
+    fclose(f);
+    return found;
 }
 
 int mi_keys_drop(uid_t uid, gid_t gid, mi_error *err)
 {
-    if (uid == 0)
-        return 0; /* never root's keys */
+    if (uid == 0 || !has_keys(uid))
+        return 0; /* never root's keys; none to drop */
     pid_t pid = fork();
     if (pid < 0)
         return mi_fail_errno(err, MI_ERR_PROCESS, errno, "fork");

@@ -456,7 +456,7 @@ static void shutdown_server(gj_http *h)
         usleep(20000);
     gj_http_stop(h);
     gj_zygote_stop();
-    clean_boxes(true);
+    clean_boxes(false);
     gj_store_close(srv.store);
     gj_pool_destroy(&srv.pool);
     mi_host_config_free(&srv.host);
@@ -518,7 +518,7 @@ int main(int argc, char **argv)
     /* Before any thread exists: every worker is forked from this single-threaded copy. */
     if (gj_zygote_start(&srv, err, sizeof err) < 0) {
         fprintf(stderr, "%s\n", err);
-        clean_boxes(true);
+        clean_boxes(false);
         gj_store_close(srv.store);
         return 1;
     }
@@ -526,7 +526,7 @@ int main(int argc, char **argv)
     gj_http *h;
     if (gj_http_start(&srv, &h, err, sizeof err) < 0) {
         fprintf(stderr, "%s\n", err);
-        clean_boxes(true);
+        clean_boxes(false);
         gj_store_close(srv.store);
         return 1;
     }
