@@ -37,18 +37,27 @@ static __attribute__((noreturn)) void drop_as(uid_t uid, gid_t gid)
     if (setgroups(0, NULL) < 0 || setresgid(gid, gid, gid) < 0 || setresuid(uid, uid, uid) < 0)
         _exit(1);
     int bad = 0;
-    /* The persistent keyring is reached by linking it somewhere: into this child's process
-     * keyring, which dies with it.  EOPNOTSUPP: no persistent keyrings in this kernel. */
-    static const long spec[2] = {KEY_SPEC_USER_KEYRING, KEY_SPEC_USER_SESSION_KEYRING};
+    /* All three are looked up before any is invalidated: a lookup after the user keyring is
+     * dead would make a new pair and leave the old user-session keyring, keys and all, where a
+     * later lookup may still find it.  Each is emptied first, so whichever a lookup finds until
+     * the kernel has collected them is empty.  The persistent keyring is reached by linking it
+     * into this child's process keyring, which dies with it (EOPNOTSUPP: none in this kernel). */
+    long ids[3];
+    int errs[3];
     for (int i = 0; i < 3; i++) {
-        long id = i < 2 ? keyctl3(KEYCTL_GET_KEYRING_ID, spec[i], 1)
-                        : keyctl3(KEYCTL_GET_PERSISTENT, -1L, KEY_SPEC_PROCESS_KEYRING);
-        if (id < 0) {
-            bad |= i < 2 && !dead(errno); /* persistent: EOPNOTSUPP without them */
+        ids[i] = i == 0   ? keyctl3(KEYCTL_GET_KEYRING_ID, KEY_SPEC_USER_KEYRING, 1)
+                 : i == 1 ? keyctl3(KEYCTL_GET_KEYRING_ID, KEY_SPEC_USER_SESSION_KEYRING, 1)
+                          : keyctl3(KEYCTL_GET_PERSISTENT, -1L, KEY_SPEC_PROCESS_KEYRING);
+        errs[i] = errno;
+    }
+    for (int i = 0; i < 3; i++) {
+        if (ids[i] < 0) {
+            bad |= i < 2 && !dead(errs[i]);
             continue;
         }
-        if (keyctl3(KEYCTL_INVALIDATE, id, 0) < 0 && !dead(errno) &&
-            keyctl3(KEYCTL_CLEAR, id, 0) < 0)
+        if (keyctl3(KEYCTL_CLEAR, ids[i], 0) < 0 && !dead(errno))
+            bad = 1;
+        if (keyctl3(KEYCTL_INVALIDATE, ids[i], 0) < 0 && !dead(errno))
             bad = 1;
     }
     _exit(bad);
