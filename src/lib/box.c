@@ -346,20 +346,32 @@ static int read_box_state(const char *dir, struct box_state *s, mi_error *err)
     return rc;
 }
 
-int mi_box_recycle(const mi_config *c, mi_error *err)
+/* The box directory into dir, its lock taken and its state read, the caller checked as its
+ * owner: the lock's descriptor (the caller closes it), or -1 (err). */
+static int lock_owned_box(const mi_config *c, char *dir, size_t len, struct box_state *s,
+                          mi_error *err)
 {
-    char dir[4096];
-    if (mi_box_path(c, dir, sizeof dir, err) < 0)
+    if (mi_box_path(c, dir, len, err) < 0)
         return -1;
     int lock = lock_box(c, c->wait_for_lock, err);
     if (lock < 0)
         return -1;
+    if (read_box_state(dir, s, err) < 0 || check_owner(c, s, err) < 0) {
+        close(lock);
+        return -1;
+    }
+    return lock;
+}
+
+int mi_box_recycle(const mi_config *c, mi_error *err)
+{
+    char dir[4096];
     struct box_state s;
-    int rc = read_box_state(dir, &s, err);
-    if (rc == 0 && !s.exists)
-        rc = mi_fail(err, MI_ERR_USAGE, ENOENT, "Box not found, did you run `isolate --init'?");
-    if (rc == 0)
-        rc = check_owner(c, &s, err);
+    int lock = lock_owned_box(c, dir, sizeof dir, &s, err);
+    if (lock < 0)
+        return -1;
+    int rc = s.exists ? 0 : mi_fail(err, MI_ERR_USAGE, ENOENT,
+                                    "Box not found, did you run `isolate --init'?");
     /* The kept tree binds the box/ and tmp/ of the last run: the caller replaces them (a
      * server mounts fresh ones), and a kept tree would show the next run the old files. */
     if (rc == 0)
@@ -437,17 +449,11 @@ int mi_box_init(const mi_config *c, char *dir_out, size_t len, mi_error *err)
 int mi_box_cleanup(const mi_config *c, mi_error *err)
 {
     char dir[4096];
-    if (mi_box_path(c, dir, sizeof dir, err) < 0)
-        return -1;
-    int lock = lock_box(c, c->wait_for_lock, err);
+    struct box_state s;
+    int lock = lock_owned_box(c, dir, sizeof dir, &s, err);
     if (lock < 0)
         return -1;
-    struct box_state s;
-    int rc = read_box_state(dir, &s, err);
-    if (rc == 0)
-        rc = check_owner(c, &s, err);
-    if (rc == 0)
-        rc = remove_box(c, dir, &s, err);
+    int rc = remove_box(c, dir, &s, err);
     close(lock);
     return rc;
 }

@@ -202,7 +202,7 @@ struct kids {
     size_t n, boxes;
 };
 
-static void reap(const gj_server *s, struct kids *k)
+static void reap(struct kids *k)
 {
     pid_t p;
     int st;
@@ -268,7 +268,7 @@ static __attribute__((noreturn)) void zygote_main(const gj_server *s, int ctl)
             struct signalfd_siginfo si;
             while (read(sfd, &si, sizeof si) == (ssize_t)sizeof si)
                 ;
-            reap(s, &k);
+            reap(&k);
         }
         if (!(p[0].revents & (POLLIN | POLLHUP | POLLERR)))
             continue;
@@ -293,7 +293,7 @@ static __attribute__((noreturn)) void zygote_main(const gj_server *s, int ctl)
             while (read(sfd, &si, sizeof si) == (ssize_t)sizeof si)
                 ;
         }
-        reap(s, &k);
+        reap(&k);
     }
     for (size_t i = 0; ok && i < k.n; i++)
         if (k.pid[i] > 0)
