@@ -360,6 +360,18 @@ int mi_box_prepare(const mi_config *c, mi_prepared **out, mi_error *err);
 int mi_prepared_run(mi_prepared *p, const mi_config *c, mi_result *r, mi_error *err);
 /* Drops a prepared run that will not be used (unlocks the box).  NULL is fine. */
 void mi_prepared_free(mi_prepared *p);
+/* A box for many runs (a server's warm box): as mi_box_prepare, but init stays after a run and
+ * serves the next one, in the same mount tree and PID namespace.  Between two runs it renews
+ * what a run could have changed: every process is gone, the IPC and network namespaces are
+ * new, the per-run filesystems (/dev/shm, /proc) are mounted anew, PID numbers start again at
+ * 2, the cgroup counters are fresh and, when the policy allows keyctl, the box uid's keyrings
+ * are emptied.  What the caller shares with the box (box/ and the tmp dirs) it must empty
+ * itself.  A tree that cannot be split into kept and per-run mounts gives a one-run box. */
+int mi_box_prepare_many(const mi_config *c, mi_prepared **out, mi_error *err);
+/* Runs c's command as mi_prepared_run does, without freeing p.  0: the box is ready for the
+ * next run; 1: the run is done (*r) but the box cannot take another (free p); -1 (err): the
+ * run failed (free p). */
+int mi_prepared_run_keep(mi_prepared *p, const mi_config *c, mi_result *r, mi_error *err);
 
 /* ---------------------------------------------------------------- JSON (json.c)
  *

@@ -587,6 +587,7 @@ struct mi_prepared {
     struct box_state s;
     mi_cgroup *cg;
     mi_keeper *keeper; /* init cloned, building the box or waiting for "go" */
+    bool resident;     /* mi_box_prepare_many: init serves run after run */
 };
 
 void mi_prepared_free(mi_prepared *p)
@@ -632,7 +633,7 @@ static int prepare_checks(const mi_config *c, mi_prepared *p, mi_error *err)
     return 0;
 }
 
-int mi_box_prepare(const mi_config *c, mi_prepared **out, mi_error *err)
+static int prepare(const mi_config *c, bool resident, mi_prepared **out, mi_error *err)
 {
     *out = NULL;
     __attribute__((cleanup(prepared_freep))) mi_prepared *p = calloc(1, sizeof *p);
@@ -653,8 +654,10 @@ int mi_box_prepare(const mi_config *c, mi_prepared **out, mi_error *err)
     if (c->cg && mi_cg_box_open(&c->host, c->box_id, &p->cg, err) < 0)
         return -1;
     /* The tree binds the tmp dirs' backing directories: they exist before init builds it. */
+    /* A resident box renews its per-run mounts between runs: only a tree that splits. */
+    p->resident = resident && mi_mounts_can_split(c);
     if (walk_tmp_dirs(c, p->bfd, mi_run_uid(c), mi_run_gid(c), true, err) < 0 ||
-        mi_keeper_prepare(c, p->dir, p->cg, &p->keeper, err) < 0)
+        mi_keeper_prepare(c, p->dir, p->cg, p->resident, &p->keeper, err) < 0)
         return -1;
     p->fingerprint = box_fingerprint(c);
     *out = p;
@@ -662,9 +665,18 @@ int mi_box_prepare(const mi_config *c, mi_prepared **out, mi_error *err)
     return 0;
 }
 
-int mi_prepared_run(mi_prepared *p0, const mi_config *c, mi_result *r, mi_error *err)
+int mi_box_prepare(const mi_config *c, mi_prepared **out, mi_error *err)
 {
-    __attribute__((cleanup(prepared_freep))) mi_prepared *p = p0;
+    return prepare(c, false, out, err);
+}
+
+int mi_box_prepare_many(const mi_config *c, mi_prepared **out, mi_error *err)
+{
+    return prepare(c, true, out, err);
+}
+
+static int run_prepared(mi_prepared *p, const mi_config *c, mi_result *r, mi_error *err)
+{
     r->status = MI_STATUS_INTERNAL_ERROR;
     if (c->argc == 0 || !c->argv || !c->argv[0])
         return mi_fail(err, MI_ERR_USAGE, EINVAL, "No program to run");
@@ -687,7 +699,7 @@ int mi_prepared_run(mi_prepared *p0, const mi_config *c, mi_result *r, mi_error 
     if (rc == 1) { /* limits the prepared run cannot take: prepared again for this run */
         mi_keeper_free(p->keeper);
         p->keeper = NULL;
-        rc = mi_keeper_prepare(c, p->dir, p->cg, &p->keeper, err);
+        rc = mi_keeper_prepare(c, p->dir, p->cg, p->resident, &p->keeper, err);
         if (rc == 0)
             rc = mi_keeper_go(p->keeper, c, r, err);
         if (rc == 1)
@@ -704,6 +716,25 @@ int mi_prepared_run(mi_prepared *p0, const mi_config *c, mi_result *r, mi_error 
         rc = -1;
     }
     return rc;
+}
+
+int mi_prepared_run(mi_prepared *p0, const mi_config *c, mi_result *r, mi_error *err)
+{
+    __attribute__((cleanup(prepared_freep))) mi_prepared *p = p0;
+    return run_prepared(p, c, r, err);
+}
+
+int mi_prepared_run_keep(mi_prepared *p, const mi_config *c, mi_result *r, mi_error *err)
+{
+    int rc = run_prepared(p, c, r, err);
+    if (rc < 0)
+        return -1;
+    /* Keys a relaxed policy let the program add to its uid's keyrings would be found by the
+     * next program of this box (same uid): dropped, as by mi_box_recycle. */
+    mi_error e;
+    if (p->resident && mi_seccomp_allows_keys(c) && mi_keys_drop(mi_run_uid(c), mi_run_gid(c), &e) < 0)
+        return 1;
+    return p->resident && mi_keeper_next(p->keeper, &e) == 0 ? 0 : 1;
 }
 
 int mi_box_run(const mi_config *c, mi_result *r, mi_error *err)

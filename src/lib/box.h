@@ -10,9 +10,13 @@
  * (free it and prepare again with c).  mi_keeper_free drops it (kills a waiting init); NULL is
  * fine. */
 typedef struct keeper mi_keeper;
-int mi_keeper_prepare(const mi_config *c, const char *box_dir, mi_cgroup *cg, mi_keeper **out,
-                      mi_error *err);
+int mi_keeper_prepare(const mi_config *c, const char *box_dir, mi_cgroup *cg, bool resident,
+                      mi_keeper **out, mi_error *err);
 int mi_keeper_go(mi_keeper *k, const mi_config *c, mi_result *r, mi_error *err);
+/* After a run of a resident keeper (prepared with resident = true) that ended with init alive:
+ * ready for the next mi_keeper_go (init renews its namespaces meanwhile).  0, or -1 (err): the
+ * keeper cannot run again (free it). */
+int mi_keeper_next(mi_keeper *k, mi_error *err);
 void mi_keeper_free(mi_keeper *k);
 
 /* Empty the kernel keyrings of uid (user, user-session, persistent): keys.c. */

@@ -437,6 +437,18 @@ int mi_cg_attach_self(const mi_cgroup *cg)
     return cg->ops->attach_self(cg);
 }
 
+void mi_cg_run_fds(const mi_cgroup *cg, int fds[MI_CG_RUN_FDS])
+{
+    for (int i = 0; i < MI_CG_RUN_FDS; i++)
+        fds[i] = -1;
+    cg->ops->run_fds(cg, fds);
+}
+
+void mi_cg_adopt_fds(mi_cgroup *cg, const int fds[MI_CG_RUN_FDS])
+{
+    cg->ops->adopt_fds(cg, fds);
+}
+
 int mi_cg_cpu_usec(mi_cgroup *cg, uint64_t *usec, mi_error *err)
 {
     return cg->ops->cpu_usec(cg, usec, err);

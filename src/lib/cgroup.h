@@ -85,6 +85,13 @@ int mi_cg_clone_fd(const mi_cgroup *cg);
 /* Called in the child after fork and before exec; async-signal-safe (no malloc, no stdio):
  * uses descriptors opened by mi_cg_prepare_run. Returns 0 or -errno. */
 int mi_cg_attach_self(const mi_cgroup *cg);
+/* A resident init (one that serves run after run) holds a copy of the handle made before the
+ * first run, whose run descriptors (the v2 leaf, v1 cgroup.procs) a later mi_cg_prepare_run
+ * replaces.  mi_cg_run_fds lists this run's (-1 in unused slots, not owned by the caller);
+ * mi_cg_adopt_fds, in init's copy, closes the old ones and takes those received. */
+#define MI_CG_RUN_FDS 6
+void mi_cg_run_fds(const mi_cgroup *cg, int fds[MI_CG_RUN_FDS]);
+void mi_cg_adopt_fds(mi_cgroup *cg, const int fds[MI_CG_RUN_FDS]);
 int mi_cg_cpu_usec(mi_cgroup *cg, uint64_t *usec, mi_error *err);
 int mi_cg_kill_all(mi_cgroup *cg, mi_error *err);
 /* One pass of SIGKILL to every process of the box, without waiting for them to be gone: the
@@ -107,6 +114,8 @@ typedef struct mi_cg_ops {
     int (*set_limits)(mi_cgroup *cg, const mi_cg_limits *lim, mi_error *err);
     int (*clone_fd)(const mi_cgroup *cg);
     int (*attach_self)(const mi_cgroup *cg);
+    void (*run_fds)(const mi_cgroup *cg, int fds[MI_CG_RUN_FDS]);
+    void (*adopt_fds)(mi_cgroup *cg, const int fds[MI_CG_RUN_FDS]);
     int (*cpu_usec)(mi_cgroup *cg, uint64_t *usec, mi_error *err);
     int (*kill_all)(mi_cgroup *cg, mi_error *err);
     void (*signal_all)(mi_cgroup *cg);

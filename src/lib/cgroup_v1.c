@@ -465,6 +465,21 @@ static int cg1_attach_self(const mi_cgroup *base)
     return 0;
 }
 
+static void cg1_run_fds(const mi_cgroup *base, int fds[MI_CG_RUN_FDS])
+{
+    const cg1 *cg = (const cg1 *)base;
+    for (int i = 0; i < H_N && i < MI_CG_RUN_FDS; i++)
+        fds[i] = cg->procs[i];
+}
+
+static void cg1_adopt_fds(mi_cgroup *base, const int fds[MI_CG_RUN_FDS])
+{
+    cg1 *cg = (cg1 *)base;
+    close_procs(cg);
+    for (int i = 0; i < H_N && i < MI_CG_RUN_FDS; i++)
+        cg->procs[i] = fds[i];
+}
+
 static int cg1_cpu_usec(mi_cgroup *base, uint64_t *usec, mi_error *err)
 {
     cg1 *cg = (cg1 *)base;
@@ -531,6 +546,8 @@ const mi_cg_ops mi_cg_v1_ops = {
     .set_limits = cg1_set_limits,
     .clone_fd = cg1_clone_fd,
     .attach_self = cg1_attach_self,
+    .run_fds = cg1_run_fds,
+    .adopt_fds = cg1_adopt_fds,
     .cpu_usec = cg1_cpu_usec,
     .kill_all = cg1_kill_all,
     .signal_all = cg1_signal_all,

@@ -388,6 +388,21 @@ static int cg2_attach_self(const mi_cgroup *base)
     return write(cg->procs_fd, "0", 1) == 1 ? 0 : -errno; /* "0" = the calling process */
 }
 
+static void cg2_run_fds(const mi_cgroup *base, int fds[MI_CG_RUN_FDS])
+{
+    const cg2 *cg = (const cg2 *)base;
+    fds[0] = cg->run_fd;
+    fds[1] = cg->procs_fd;
+}
+
+static void cg2_adopt_fds(mi_cgroup *base, const int fds[MI_CG_RUN_FDS])
+{
+    cg2 *cg = (cg2 *)base;
+    close_run(cg);
+    cg->run_fd = fds[0];
+    cg->procs_fd = fds[1];
+}
+
 static int need_run(const cg2 *cg, mi_error *err)
 {
     if (cg->run_fd < 0)
@@ -458,6 +473,8 @@ const mi_cg_ops mi_cg_v2_ops = {
     .clone_fd = cg2_clone_fd,
     .attach_self = cg2_attach_self,
     .cpu_usec = cg2_cpu_usec,
+    .run_fds = cg2_run_fds,
+    .adopt_fds = cg2_adopt_fds,
     .kill_all = cg2_kill_all,
     .signal_all = cg2_signal_all,
     .read_stats = cg2_read_stats,

@@ -716,6 +716,28 @@ int mi_mounts_per_run(const mi_config *c, mi_error *err)
     return rc;
 }
 
+bool mi_mounts_can_split(const mi_config *c)
+{
+    return can_split(c);
+}
+
+int mi_mounts_per_run_again(const mi_config *c, mi_error *err)
+{
+    /* What a run left in a per-run filesystem (a file in /dev/shm) must not reach the next:
+     * each is detached, newest first, and mounted anew.  The program cannot have mounted
+     * anything itself (no CAP_SYS_ADMIN), so these are the only mounts on those paths. */
+    for (size_t i = c->n_dirs; i-- > 0;) {
+        const mi_dir_rule *r = &c->dirs[i];
+        char path[4200];
+        if (!per_run(r))
+            continue;
+        snprintf(path, sizeof path, "/%s", r->inside);
+        if (umount2(path, MNT_DETACH | UMOUNT_NOFOLLOW) < 0 && errno != EINVAL && errno != ENOENT)
+            return mi_fail_errno(err, MI_ERR_IO, errno, "Cannot unmount %s", path);
+    }
+    return mi_mounts_per_run(c, err);
+}
+
 int mi_mounts_setup(const mi_config *c, const char *box_dir, bool split, mi_error *err)
 {
     /* Nothing we mount may propagate back to the host's namespace. */

@@ -17,6 +17,10 @@ int mi_tmp_backing_name(const char *inside, char *buf, size_t len);
  * mi_mounts_per_run() in a private copy of it. */
 int mi_mounts_setup(const mi_config *c, const char *box_dir, bool split, mi_error *err);
 int mi_mounts_per_run(const mi_config *c, mi_error *err);
+/* Can c's tree be split into kept and per-run mounts (mi_mounts_setup's split)? */
+bool mi_mounts_can_split(const mi_config *c);
+/* In a resident init between two runs: the per-run mounts detached and made anew. */
+int mi_mounts_per_run_again(const mi_config *c, mi_error *err);
 
 /* The kept tree (<box>/mntns): mi_kept_tree_key() hashes what a tree for `c` is built from (0: this
  * rule set is built whole every run); mi_kept_tree_open() returns an fd of the kept mount namespace

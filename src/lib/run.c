@@ -39,6 +39,7 @@
 #include <sys/socket.h>
 #include <sys/stat.h>
 #include <sys/syscall.h>
+#include <sys/time.h>
 #include <sys/timerfd.h>
 #include <sys/wait.h>
 #include <time.h>
@@ -57,7 +58,11 @@ extern char **environ;
  * later runs; MSG_NET a fresh network namespace for the box's next run; MSG_PROC a procfs of
  * the box's PID namespace (init -> keeper). */
 enum { MSG_STARTED = 1, MSG_EXITED, MSG_ERROR, MSG_SECCOMP, MSG_TREE, MSG_NET, MSG_PROC,
-       MSG_READY, MSG_GO, MSG_FDS };
+       MSG_READY, MSG_GO, MSG_FDS, MSG_RUNFDS };
+/* MSG_RUNFDS (keeper -> init, after MSG_GO): the run's capture pipes' write ends (slots 0, 1)
+ * and its cgroup descriptors (slots 2..; mi_cg_run_fds); msg.pid is the mask of the slots
+ * sent, in slot order. */
+#define RUNFD_SLOTS (2 + MI_CG_RUN_FDS)
 #define FDS_PER_MSG 64
 
 struct msg {
@@ -418,7 +423,9 @@ static int box_procfs(void)
 
 /* The box's procfs: vm.memfd_noexec set through it, then handed to the keeper.  Exits on a
  * failure that would leave the box weaker than documented. */
-static void init_procfs(int sk)
+static int init_procfd = -1; /* init's own copy, for a resident init's ns_last_pid */
+
+static void init_procfs(int sk, bool resident)
 {
     int procfd = box_procfs();
     /* Executing a memfd (execveat AT_EMPTY_PATH, or execve of /proc/self/fd/N) would run a
@@ -444,7 +451,10 @@ static void init_procfs(int sk)
         memset(&pm, 0, sizeof pm);
         pm.type = MSG_PROC;
         send_msg(sk, &pm, procfd);
-        close(procfd);
+        if (resident)
+            init_procfd = procfd;
+        else
+            close(procfd);
     }
 }
 
@@ -471,15 +481,31 @@ static void make_next_netns(int sk)
  * kernel would kill them when init exits, but reap them into nobody's rusage) puts the CPU time
  * of a child that never exits -- it may have computed the answer and handed it back -- into
  * init's RUSAGE_CHILDREN, which is the run's CPU time without --cg. */
-static void reap_all(void)
+static void add_rusage(struct rusage *sum, const struct rusage *ru)
+{
+    timeradd(&sum->ru_utime, &ru->ru_utime, &sum->ru_utime);
+    timeradd(&sum->ru_stime, &ru->ru_stime, &sum->ru_stime);
+    if (ru->ru_maxrss > sum->ru_maxrss)
+        sum->ru_maxrss = ru->ru_maxrss;
+    sum->ru_minflt += ru->ru_minflt;
+    sum->ru_majflt += ru->ru_majflt;
+    sum->ru_nvcsw += ru->ru_nvcsw;
+    sum->ru_nivcsw += ru->ru_nivcsw;
+}
+
+/* This run's RUSAGE_CHILDREN, summed from each reaped process: a resident init's own
+ * RUSAGE_CHILDREN would hold every earlier run too. */
+static void reap_all(struct rusage *sum)
 {
     kill(-1, SIGKILL); /* from PID 1: every other process of the namespace */
     for (;;) {
-        pid_t p = waitpid(-1, NULL, __WALL);
+        struct rusage ru;
+        pid_t p = wait4(-1, NULL, __WALL, &ru);
         if (p < 0 && errno == EINTR)
             continue;
         if (p < 0)
             return; /* ECHILD: nothing of the box is left */
+        add_rusage(sum, &ru);
     }
 }
 
@@ -512,10 +538,10 @@ static int init_tree(const mi_config *c, const char *box_dir, int sk, int treefd
 }
 
 /* Init with the run known: the program is cloned into the box cgroup, then init reaps every
- * process of the namespace and reports the program's end. */
-static __attribute__((noreturn)) void init_run(const mi_config *c, char **env,
-                                               const mi_cgroup *cg, int sk, int cap_w[2],
-                                               const struct sock_fprog *filter)
+ * process of the namespace and reports the program's end.  A one-run init exits then; a
+ * resident one returns, to serve the next run. */
+static void init_run(const mi_config *c, char **env, const mi_cgroup *cg, int sk, int cap_w[2],
+                     const struct sock_fprog *filter, bool resident)
 {
     const char *what = NULL;
     int r = cg ? 0 : mi_cpuset_apply_self(c, &what);
@@ -538,24 +564,34 @@ static __attribute__((noreturn)) void init_run(const mi_config *c, char **env,
     }
     if (child == 0)
         program_main(c, env, cg, attach, sk, cap_w, filter);
+    /* Only the program's processes hold its pipes: a resident init keeping a copy would hold
+     * an interactor's or a collector's pipe open after the run (no EOF, ever). */
     for (int i = 0; i < 2; i++)
         if (cap_w[i] >= 0)
-            close(cap_w[i]); /* only the program's processes hold the capture pipes */
+            close(cap_w[i]);
+    for (size_t i = 0; i < c->n_fd_map; i++)
+        if (c->fd_map[i] >= 0)
+            close(c->fd_map[i]);
     struct msg m;
     memset(&m, 0, sizeof m);
     m.type = MSG_STARTED;
     m.pid = child;
     send_msg(sk, &m, pidfd);
     close(pidfd);
-    if (!c->share_net)
+    if (!c->share_net && !resident)
         make_next_netns(sk);
+    struct rusage sum;
+    memset(&sum, 0, sizeof sum);
     for (;;) {
         int st;
-        pid_t p = waitpid(-1, &st, WUNTRACED | __WALL);
+        struct rusage ru;
+        pid_t p = wait4(-1, &st, WUNTRACED | __WALL, &ru);
         if (p < 0 && errno == EINTR)
             continue;
         if (p < 0)
             _exit(1);
+        if (!WIFSTOPPED(st))
+            add_rusage(&sum, &ru);
         if (p != child)
             continue;
         /* A stopped program never ends by itself.  isolate does not look (it waits without
@@ -570,25 +606,27 @@ static __attribute__((noreturn)) void init_run(const mi_config *c, char **env,
         m.type = MSG_EXITED;
         m.wstatus = st;
         if (WIFSTOPPED(st)) {
-            while (waitpid(child, NULL, __WALL) < 0 && errno == EINTR)
+            while (wait4(child, NULL, __WALL, &ru) < 0 && errno == EINTR)
                 ;
+            add_rusage(&sum, &ru);
         }
-        reap_all();
-        getrusage(RUSAGE_CHILDREN, &m.ru);
+        reap_all(&sum);
+        m.ru = sum;
         send_msg(sk, &m, -1);
-        _exit(0);
+        if (!resident)
+            _exit(0);
+        return;
     }
 }
-
 
 /* Init's part before the run is known: sysctls, hostname, network namespace, mount tree.
  * Exits (after telling the keeper why) on a failure. */
 static void init_build(const mi_config *c, const char *box_dir, int sk, int netfd, int treefd,
-                       bool keep_tree)
+                       bool keep_tree, bool resident)
 {
     mi_error err;
     signal(SIGPIPE, SIG_IGN);
-    init_procfs(sk);
+    init_procfs(sk, resident);
     if (sethostname("mini-isolate", 12) < 0) {
         send_error(sk, "sethostname: %s", strerror(errno));
         _exit(1);
@@ -607,26 +645,59 @@ static void init_build(const mi_config *c, const char *box_dir, int sk, int netf
         send_error(sk, "%s", err.msg);
         _exit(1);
     }
-    if (init_tree(c, box_dir, sk, treefd, keep_tree, &err) < 0) {
+    int rc = resident ? mi_mounts_setup(c, box_dir, true, &err) : 0;
+    if (resident && rc == 0)
+        rc = mi_mounts_per_run(c, &err);
+    if (!resident)
+        rc = init_tree(c, box_dir, sk, treefd, keep_tree, &err);
+    if (rc < 0) {
         send_error(sk, "%s", err.msg);
         _exit(1);
     }
 }
 
+/* A resident init between two runs: nothing of the last run may reach the next.  Its
+ * processes are gone (reap_all); what else it could have changed lives in the IPC namespace
+ * (SysV objects, POSIX queues), the network namespace (sockets in TIME_WAIT, counters), the
+ * per-run filesystems (a file in /dev/shm) and the next PID numbers: all made new here. */
+static int init_reset(const mi_config *c, mi_error *err)
+{
+    if (unshare(CLONE_NEWIPC | (c->share_net ? 0 : CLONE_NEWNET)) < 0)
+        return mi_fail_errno(err, MI_ERR_PROCESS, errno, "Cannot renew the box's namespaces");
+    if (!c->share_net && mi_net_loopback_up(err) < 0)
+        return -1;
+    /* The next program is PID 2 again, as in a fresh namespace: its PID must not tell how many
+     * processes the runs before it started. */
+    int fd = init_procfd >= 0 ? openat(init_procfd, "sys/kernel/ns_last_pid", O_WRONLY | O_CLOEXEC)
+                              : -1;
+    bool ok = fd >= 0 && write(fd, "1", 1) == 1;
+    if (fd >= 0)
+        close(fd);
+    if (!ok)
+        return mi_fail_errno(err, MI_ERR_PROCESS, errno, "Cannot reset the box's PID numbers");
+    return mi_mounts_per_run_again(c, err);
+}
+
 /* The keeper's "go": the run's part of the configuration over init's prepare-time copy *rc
  * (runspec.c), the environment, which capture pipes the program gets, and the descriptors of
  * its fd_map.  -1 if the keeper is gone (the prepared run was dropped) or sent no valid spec. */
-static int init_wait_go(int sk, mi_config *rc, char ***env, bool capture[2])
+static int init_wait_go(int sk, mi_config *rc, char ***env, bool capture[2],
+                        struct mi_runspec_map *spec, int runfd[RUNFD_SLOTS])
 {
     struct msg m;
     int fd = -1, *map;
     size_t want;
     if (recv_msg_fds(sk, &m, &fd, 1) != 1 || m.type != MSG_GO)
         return -1;
-    int r = mi_runspec_read(fd, rc, env, capture, &map, &want);
+    int r = mi_runspec_read(fd, rc, env, capture, &map, &want, spec);
     close(fd);
     if (r < 0)
         return -1;
+    int got[RUNFD_SLOTS], nr = recv_msg_fds(sk, &m, got, RUNFD_SLOTS);
+    if (nr < 0 || m.type != MSG_RUNFDS)
+        return -1;
+    for (int i = 0, k = 0; i < RUNFD_SLOTS; i++)
+        runfd[i] = (m.pid & (1 << i)) && k < nr ? got[k++] : -1;
     size_t next = 0;
     while (want > 0) {
         int fds[FDS_PER_MSG];
@@ -644,32 +715,46 @@ static int init_wait_go(int sk, mi_config *rc, char ***env, bool capture[2])
 }
 
 static __attribute__((noreturn)) void init_main(const mi_config *c, const char *box_dir,
-                                                const mi_cgroup *cg, int sk, const int cap_in[2],
+                                                mi_cgroup *cg, int sk,
                                                 const struct sock_fprog *filter, int netfd,
-                                                int treefd, bool keep_tree)
+                                                int treefd, bool keep_tree, bool resident)
 {
     /* If the keeper dies, the box dies with it: nothing may run unsupervised. */
     prctl(PR_SET_PDEATHSIG, SIGKILL);
     struct pollfd hup = {sk, POLLOUT, 0};
     if (poll(&hup, 1, 0) < 0 || (hup.revents & (POLLHUP | POLLERR)))
         _exit(1);
-    init_build(c, box_dir, sk, netfd, treefd, keep_tree);
-    struct msg m;
-    memset(&m, 0, sizeof m);
-    m.type = MSG_READY;
-    send_msg(sk, &m, -1);
-    mi_config rc = *c;
-    char **env;
-    bool capture[2];
-    if (init_wait_go(sk, &rc, &env, capture) < 0)
-        _exit(1); /* nothing ran: the namespace goes with init */
-    int cap_w[2] = {cap_in[0], cap_in[1]};
-    for (int i = 0; i < 2; i++)
-        if (!capture[i] && cap_w[i] >= 0) {
-            close(cap_w[i]);
-            cap_w[i] = -1;
+    init_build(c, box_dir, sk, netfd, treefd, keep_tree, resident);
+    for (;;) {
+        struct msg m;
+        memset(&m, 0, sizeof m);
+        m.type = MSG_READY;
+        send_msg(sk, &m, -1);
+        mi_config rc = *c;
+        char **env = NULL;
+        bool capture[2];
+        struct mi_runspec_map spec = {NULL, 0};
+        int runfd[RUNFD_SLOTS];
+        if (init_wait_go(sk, &rc, &env, capture, &spec, runfd) < 0)
+            _exit(1); /* nothing ran (or the keeper let the box go): the namespace goes */
+        if (cg)
+            mi_cg_adopt_fds(cg, runfd + 2);
+        else
+            for (int i = 2; i < RUNFD_SLOTS; i++)
+                if (runfd[i] >= 0)
+                    close(runfd[i]);
+        int cap_w[2] = {capture[0] ? runfd[0] : -1, capture[1] ? runfd[1] : -1};
+        for (int i = 0; i < 2; i++)
+            if (!capture[i] && runfd[i] >= 0)
+                close(runfd[i]);
+        init_run(&rc, env, cg, sk, cap_w, filter, resident);
+        mi_runspec_release(&rc, env, &spec);
+        mi_error err;
+        if (init_reset(c, &err) < 0) {
+            send_error(sk, "%s", err.msg);
+            _exit(1);
         }
-    init_run(&rc, env, cg, sk, cap_w, filter);
+    }
 }
 
 /* ------------------------------------------------------------------ the keeper */
@@ -719,6 +804,7 @@ struct keeper {
     char *cap_buf[2];
     size_t cap_len[2], cap_size[2];
     bool ready;     /* init has built the box and waits for "go" */
+    bool resident;  /* init serves run after run (mi_keeper_next between them) */
     bool reaped;    /* init's wait status is collected */
     mi_cg_limits lim; /* the cgroup limits set (cpus, mems: copies) */
 };
@@ -1136,8 +1222,7 @@ static int keeper_cgroup_again(struct keeper *k, mi_error *err)
     return rc;
 }
 
-/* The message socket, the limit timer and, with --json, the capture pipes (for the streams not
- * redirected to files: the program's end is blocking, as any stdout; ours is not). */
+/* The message socket and the limit timer. */
 static int keeper_setup(struct keeper *k, mi_error *err)
 {
     if (keeper_cgroup(k, err) < 0)
@@ -1150,9 +1235,17 @@ static int keeper_setup(struct keeper *k, mi_error *err)
     k->timerfd = timerfd_create(CLOCK_MONOTONIC, TFD_CLOEXEC | TFD_NONBLOCK);
     if (k->timerfd < 0)
         return mi_fail_errno(err, MI_ERR_PROCESS, errno, "timerfd_create");
-    /* Both, whatever the prepare-time configuration says: the run's decides at "go". */
+    return 0;
+}
+
+/* With --json, the capture pipes of the streams not redirected to files (the program's end is
+ * blocking, as any stdout; ours is not), made at "go": a resident init gets new ones per run. */
+static int keeper_pipes(struct keeper *k, const bool want[2], mi_error *err)
+{
     for (int i = 0; i < 2; i++) {
         int pp[2];
+        if (!want[i])
+            continue;
         if (pipe2(pp, O_CLOEXEC) < 0)
             return mi_fail_errno(err, MI_ERR_PROCESS, errno, "Cannot create the output pipe");
         k->cap_fd[i] = pp[0];
@@ -1174,6 +1267,9 @@ static uint64_t keeper_namespaces(struct keeper *k, int *netfd, int *treefd)
         mi_netns_remove(k->box_dir); /* this run's alone: never entered by another run */
     if (!c->share_net && *netfd < 0)
         ns |= CLONE_NEWNET;
+    *treefd = -1;
+    if (k->resident) /* its tree lives as long as init: nothing to keep on a file */
+        return ns | CLONE_NEWNS;
     k->key = mi_kept_tree_key(c, k->box_dir);
     *treefd = mi_kept_tree_open(k->box_dir, k->key);
     if (*treefd < 0) {
@@ -1196,16 +1292,14 @@ static int keeper_start(struct keeper *k, mi_error *err)
     k->init_pid = clone3_into(ns, &k->initfd, -1);
     if (k->init_pid == 0) {
         close(k->sk);
-        init_main(k->c, k->box_dir, k->cg, k->init_sk, k->cap_w, &filter, netfd, treefd,
-                  k->key != 0);
+        init_main(k->c, k->box_dir, k->cg, k->init_sk, &filter, netfd, treefd, k->key != 0,
+                  k->resident);
     }
     int e = errno;
     free(filter.filter); /* the sandbox has its own copy */
     close_fd(&netfd);
     close_fd(&treefd);
     close_fd(&k->init_sk);
-    close_fd(&k->cap_w[0]);
-    close_fd(&k->cap_w[1]);
     if (k->init_pid < 0)
         return mi_fail_errno(err, MI_ERR_PROCESS, e, "Cannot create the sandbox (clone3)");
     return 0;
@@ -1217,7 +1311,7 @@ static void keeper_supervise(struct keeper *k)
 {
     const mi_config *c = k->c;
     bool init_done = false;
-    while (!init_done) {
+    while (!init_done && !(k->resident && k->exited)) {
         struct pollfd p[7] = {{k->sk_closed ? -1 : k->sk, POLLIN, 0}, {k->initfd, POLLIN, 0}, {k->timerfd, POLLIN, 0},
                               {c->signal_fd, POLLIN, 0}, {k->cap_fd[0], POLLIN, 0},
                               {k->cap_fd[1], POLLIN, 0}, {k->notify_fd, POLLIN, 0}};
@@ -1248,6 +1342,8 @@ static void keeper_supervise(struct keeper *k)
         if (p[1].revents & POLLIN)
             init_done = true;
     }
+    if (!init_done && k->exited)
+        return; /* a resident init: alive, and it will say "ready" again */
     siginfo_t si;
     while (waitid(P_PIDFD, (id_t)k->initfd, &si, WEXITED | __WALL) < 0 && errno == EINTR)
         ;
@@ -1328,8 +1424,8 @@ static void keeper_collect(struct keeper *k, mi_result *r)
     mi_cpuset_warning(c, r);
 }
 
-int mi_keeper_prepare(const mi_config *c, const char *box_dir, mi_cgroup *cg, mi_keeper **out,
-                      mi_error *err)
+int mi_keeper_prepare(const mi_config *c, const char *box_dir, mi_cgroup *cg, bool resident,
+                      mi_keeper **out, mi_error *err)
 {
     *out = NULL;
     __attribute__((cleanup(keeper_freep))) struct keeper *k = calloc(1, sizeof *k);
@@ -1338,7 +1434,7 @@ int mi_keeper_prepare(const mi_config *c, const char *box_dir, mi_cgroup *cg, mi
     *k = (struct keeper){
         .c = c, .cg = cg, .box_dir = box_dir, .sk = -1, .init_sk = -1, .initfd = -1,
         .timerfd = -1, .prog_fd = -1, .cap_fd = {-1, -1}, .cap_w = {-1, -1}, .notify_fd = -1,
-        .procfd = -1};
+        .procfd = -1, .resident = resident};
     if (keeper_setup(k, err) < 0 || keeper_start(k, err) < 0)
         return -1;
     k->c = NULL; /* the prepare-time configuration may go: "go" brings the run's */
@@ -1375,9 +1471,8 @@ static int keeper_send_go(struct keeper *k, mi_error *err)
     const mi_config *c = k->c;
     bool want[2] = {c->capture_output && !c->stdout_path,
                     c->capture_output && !c->stderr_path && !c->stderr_to_stdout};
-    for (int i = 0; i < 2; i++)
-        if (!want[i])
-            close_fd(&k->cap_fd[i]);
+    if (keeper_pipes(k, want, err) < 0)
+        return -1;
     char **env = build_env(c);
     if (!env)
         return mi_fail(err, MI_ERR_PROCESS, ENOMEM, "Cannot build the environment: out of memory");
@@ -1391,9 +1486,26 @@ static int keeper_send_go(struct keeper *k, mi_error *err)
     k->start = mi_now_monotonic();
     int rc = send_msg(k->sk, &m, fd);
     close(fd);
-    m.type = MSG_FDS;
-    int fds[FDS_PER_MSG];
+    int fds[FDS_PER_MSG], slot[RUNFD_SLOTS] = {k->cap_w[0], k->cap_w[1]};
     size_t n = 0;
+    if (k->cg)
+        mi_cg_run_fds(k->cg, slot + 2);
+    else
+        for (int i = 2; i < RUNFD_SLOTS; i++)
+            slot[i] = -1;
+    m.type = MSG_RUNFDS;
+    m.pid = 0;
+    for (int i = 0; i < RUNFD_SLOTS; i++)
+        if (slot[i] >= 0) {
+            m.pid |= 1 << i;
+            fds[n++] = slot[i];
+        }
+    if (rc == 0)
+        rc = send_msg_fds(k->sk, &m, fds, n);
+    close_fd(&k->cap_w[0]); /* only the program's processes keep them */
+    close_fd(&k->cap_w[1]);
+    n = 0;
+    m.type = MSG_FDS;
     for (size_t i = 0; rc == 0 && i < c->n_fd_map; i++) {
         if (c->fd_map[i] >= 0)
             fds[n++] = c->fd_map[i];
@@ -1424,4 +1536,33 @@ int mi_keeper_go(mi_keeper *k, const mi_config *c, mi_result *r, mi_error *err)
     if (k->ev.sandbox_error)
         return mi_fail(err, MI_ERR_PROCESS, 0, "%s", k->ev.sandbox_msg);
     return 0;
+}
+
+int mi_keeper_next(mi_keeper *k, mi_error *err)
+{
+    if (!k->resident || !k->exited || k->reaped || k->sk_closed)
+        return mi_fail(err, MI_ERR_PROCESS, EINVAL, "The box's init cannot take another run");
+    int *fds[] = {&k->notify_fd, &k->prog_fd, &k->cap_fd[0], &k->cap_fd[1], &k->cap_w[0],
+                  &k->cap_w[1]};
+    for (size_t i = 0; i < sizeof fds / sizeof fds[0]; i++)
+        close_fd(fds[i]);
+    for (int i = 0; i < 2; i++) {
+        free(k->cap_buf[i]);
+        k->cap_buf[i] = NULL;
+        k->cap_len[i] = k->cap_size[i] = 0;
+    }
+    struct itimerspec off = {{0, 0}, {0, 0}};
+    uint64_t x;
+    timerfd_settime(k->timerfd, 0, &off, NULL);
+    while (read(k->timerfd, &x, sizeof x) > 0)
+        ;
+    memset(&k->ev, 0, sizeof k->ev);
+    memset(&k->exit_msg, 0, sizeof k->exit_msg);
+    k->exited = k->killing = k->ready = k->have_clock = false;
+    k->last_cpu = k->start = k->end = 0;
+    k->prog_pid = k->prog_box_pid = 0;
+    k->c = NULL;
+    /* Fresh counters (and, on v2, a fresh leaf) for the next run, with the last run's limits
+     * until that run brings its own. */
+    return k->cg ? mi_cg_prepare_run(k->cg, &k->lim, err) : 0;
 }

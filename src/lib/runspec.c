@@ -101,7 +101,7 @@ static char **take_strv(char **p, const char *end, uint32_t n)
 }
 
 int mi_runspec_read(int fd, mi_config *c, char ***envp, bool capture[2], int **fd_map,
-                    size_t *n_fds)
+                    size_t *n_fds, struct mi_runspec_map *map)
 {
     struct stat st;
     if (fstat(fd, &st) < 0 || (size_t)st.st_size < sizeof(struct spec_hdr))
@@ -109,6 +109,7 @@ int mi_runspec_read(int fd, mi_config *c, char ***envp, bool capture[2], int **f
     char *base = mmap(NULL, (size_t)st.st_size, PROT_READ, MAP_PRIVATE, fd, 0);
     if (base == MAP_FAILED)
         return -1;
+    *map = (struct mi_runspec_map){base, (size_t)st.st_size};
     const char *end = base + st.st_size;
     struct spec_hdr h;
     memcpy(&h, base, sizeof h);
@@ -142,4 +143,16 @@ int mi_runspec_read(int fd, mi_config *c, char ***envp, bool capture[2], int **f
     capture[0] = h.capture[0];
     capture[1] = h.capture[1];
     return 0;
+}
+
+void mi_runspec_release(mi_config *c, char **envp, struct mi_runspec_map *map)
+{
+    free(c->argv);
+    free(envp);
+    free((int *)c->fd_map);
+    c->argv = NULL;
+    c->fd_map = NULL;
+    if (map->base)
+        munmap(map->base, map->len);
+    map->base = NULL;
 }
