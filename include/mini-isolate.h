@@ -365,13 +365,17 @@ void mi_prepared_free(mi_prepared *p);
  * what a run could have changed: every process is gone, the IPC and network namespaces are
  * new, the per-run filesystems (/dev/shm, /proc) are mounted anew, PID numbers start again at
  * 2, the cgroup counters are fresh and, when the policy allows keyctl, the box uid's keyrings
- * are emptied.  What the caller shares with the box (box/ and the tmp dirs) it must empty
- * itself.  A tree that cannot be split into kept and per-run mounts gives a one-run box. */
+ * are emptied.  box/ and the tmp dirs are the caller's to empty (mi_prepared_clean), after it
+ * has read what the run left there.  A tree that cannot be split into kept and per-run mounts gives a one-run box. */
 int mi_box_prepare_many(const mi_config *c, mi_prepared **out, mi_error *err);
 /* Runs c's command as mi_prepared_run does, without freeing p.  0: the box is ready for the
  * next run; 1: the run is done (*r) but the box cannot take another (free p); -1 (err): the
  * run failed (free p). */
 int mi_prepared_run_keep(mi_prepared *p, const mi_config *c, mi_result *r, mi_error *err);
+/* Between two runs of a resident box, after the caller has taken what it wanted from box/:
+ * box/ and every tmp dir of c's rules emptied and their own mode and extended attributes put
+ * back.  0 or -1 (err: free p, the box is not fit for another run). */
+int mi_prepared_clean(mi_prepared *p, const mi_config *c, mi_error *err);
 
 /* ---------------------------------------------------------------- JSON (json.c)
  *

@@ -25,6 +25,7 @@
 #include <sys/mount.h>
 #include <sys/fsuid.h>
 #include <sys/syscall.h>
+#include <sys/xattr.h>
 #include <sys/stat.h>
 #include <sys/sysmacros.h>
 #include <unistd.h>
@@ -588,6 +589,7 @@ struct mi_prepared {
     mi_cgroup *cg;
     mi_keeper *keeper; /* init cloned, building the box or waiting for "go" */
     bool resident;     /* mi_box_prepare_many: init serves run after run */
+    mode_t box_mode;   /* of box/ at prepare, restored by mi_prepared_clean */
 };
 
 void mi_prepared_free(mi_prepared *p)
@@ -649,8 +651,10 @@ static int prepare(const mi_config *c, bool resident, mi_prepared **out, mi_erro
     if (prepare_checks(c, p, err) < 0)
         return -1;
     p->boxdirfd = openat(p->bfd, "box", O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
-    if (p->boxdirfd < 0)
+    struct stat bst;
+    if (p->boxdirfd < 0 || fstat(p->boxdirfd, &bst) < 0)
         return mi_fail_errno(err, MI_ERR_IO, errno, "Cannot open %s/box", p->dir);
+    p->box_mode = bst.st_mode & 07777;
     if (c->cg && mi_cg_box_open(&c->host, c->box_id, &p->cg, err) < 0)
         return -1;
     /* The tree binds the tmp dirs' backing directories: they exist before init builds it. */
@@ -715,6 +719,49 @@ static int run_prepared(mi_prepared *p, const mi_config *c, mi_result *r, mi_err
         r->status = MI_STATUS_INTERNAL_ERROR;
         rc = -1;
     }
+    return rc;
+}
+
+/* A directory shared by two runs of a resident box, as if new: its contents gone, and what the
+ * program could set on the directory itself while it owned it (its mode, user.* extended
+ * attributes, which tmpfs keeps since 6.6) put back, so that nothing of a run reaches the
+ * next through it. */
+static int renew_dir(int fd, mode_t mode, const char *what, mi_error *err)
+{
+    if (mi_tree_empty(fd, err) < 0)
+        return -1;
+    char names[4096];
+    ssize_t n = flistxattr(fd, names, sizeof names);
+    for (char *x = names; n > 0 && x < names + n; x += strlen(x) + 1)
+        if (fremovexattr(fd, x) < 0 && errno != ENODATA)
+            return mi_fail_errno(err, MI_ERR_IO, errno, "Cannot clear %s's attributes", what);
+    if ((n < 0 && errno != ENOTSUP) || fchmod(fd, mode) < 0)
+        return mi_fail_errno(err, MI_ERR_IO, errno, "Cannot renew %s", what);
+    return 0;
+}
+
+int mi_prepared_clean(mi_prepared *p, const mi_config *c, mi_error *err)
+{
+    if (renew_dir(p->boxdirfd, p->box_mode, "box/", err) < 0)
+        return -1;
+    int tfd = openat(p->bfd, "tmp", O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+    if (tfd < 0)
+        return mi_fail_errno(err, MI_ERR_IO, errno, "Cannot open the box's tmp directory");
+    int rc = 0;
+    for (size_t i = 0; rc == 0 && i < c->n_dirs; i++) {
+        char name[4096];
+        if (!(c->dirs[i].flags & MI_DIR_TMP) ||
+            mi_tmp_backing_name(c->dirs[i].inside, name, sizeof name) < 0)
+            continue;
+        int fd = openat(tfd, name, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+        if (fd < 0 && errno == ENOENT)
+            continue;
+        rc = fd < 0 ? mi_fail_errno(err, MI_ERR_IO, errno, "Cannot open tmp/%s", name)
+                    : renew_dir(fd, 0700, name, err);
+        if (fd >= 0)
+            close(fd);
+    }
+    close(tfd);
     return rc;
 }
 

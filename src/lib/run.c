@@ -714,6 +714,36 @@ static int init_wait_go(int sk, mi_config *rc, char ***env, bool capture[2],
     return 0;
 }
 
+static int by_fd(const void *a, const void *b)
+{
+    return *(const int *)a - *(const int *)b;
+}
+
+/* Init is cloned from the keeper's process, which may hold anything then: a server's result
+ * pipe, a client's descriptors, a request's files (a run prepared again in the middle of a
+ * request).  A resident init lives on after that request: a pipe end it kept would never let
+ * its reader see EOF.  Init keeps stdio, its socket, the namespaces it enters and the cgroup
+ * descriptors it replaces at "go"; the rest is closed. */
+static void init_close_inherited(int sk, int netfd, int treefd, const mi_cgroup *cg)
+{
+    int keep[6 + MI_CG_RUN_FDS] = {0, 1, 2, sk, netfd, treefd};
+    size_t n = 6;
+    if (cg)
+        mi_cg_run_fds(cg, keep + 6);
+    if (cg)
+        n += MI_CG_RUN_FDS;
+    qsort(keep, n, sizeof *keep, by_fd);
+    int next = 0;
+    for (size_t i = 0; i < n; i++) {
+        if (keep[i] < next)
+            continue; /* -1, or a duplicate */
+        if (keep[i] > next)
+            syscall(SYS_close_range, (unsigned)next, (unsigned)keep[i] - 1, 0U);
+        next = keep[i] + 1;
+    }
+    syscall(SYS_close_range, (unsigned)next, ~0U, 0U);
+}
+
 static __attribute__((noreturn)) void init_main(const mi_config *c, const char *box_dir,
                                                 mi_cgroup *cg, int sk,
                                                 const struct sock_fprog *filter, int netfd,
@@ -724,6 +754,8 @@ static __attribute__((noreturn)) void init_main(const mi_config *c, const char *
     struct pollfd hup = {sk, POLLOUT, 0};
     if (poll(&hup, 1, 0) < 0 || (hup.revents & (POLLHUP | POLLERR)))
         _exit(1);
+    if (!c->inherit_fds) /* --inherit-fds: the caller's descriptors are the program's */
+        init_close_inherited(sk, netfd, treefd, cg);
     init_build(c, box_dir, sk, netfd, treefd, keep_tree, resident);
     for (;;) {
         struct msg m;

@@ -183,6 +183,7 @@ struct prep {
     struct proxy *px;   /* per pipe mapping */
     size_t n_px;
     int *cancel_r, *cancel_w, *res_r;
+    int *chan;   /* per command: its worker's channel, back to the warm pool at the end */
     int body_fd; /* the request body, for the workers */
     uint32_t *ids;
     bool have_ids;
@@ -439,7 +440,10 @@ static int launch(gj_server *s, const gj_request *req, struct prep *pr, size_t i
         return snprintf(err, n, "box %u: its worker could not be started", (unsigned)pr->ids[i]), -1;
     int rc = gj_worker_send(chan, pr->body_fd, i, &req->cmds[i], &pr->f[i], pr->cancel_r[i], res_w);
     int e = errno;
-    close(chan);
+    if (rc < 0)
+        close(chan);
+    else
+        pr->chan[i] = chan; /* the worker says "ready" on it again after its reset */
     if (rc < 0)
         return snprintf(err, n, "box %u: cannot hand the command over: %s", (unsigned)pr->ids[i],
                         strerror(e)), -1;
@@ -584,6 +588,7 @@ static void free_prep(const gj_request *req, struct prep *pr)
         free(f->copy_in_errno);
         close_fd(&pr->cancel_w[i]);
         close_fd(&pr->res_r[i]);
+        close_fd(&pr->chan[i]);
     }
     for (size_t k = 0; k < pr->n_px; k++) {
         if (!pr->px[k].started) {
@@ -597,6 +602,7 @@ static void free_prep(const gj_request *req, struct prep *pr)
     free(pr->cancel_r);
     free(pr->cancel_w);
     free(pr->res_r);
+    free(pr->chan);
     free(pr->ids);
     close_fd(&pr->body_fd);
 }
@@ -610,12 +616,14 @@ static int alloc_prep(const gj_request *req, struct prep *pr)
     pr->cancel_r = malloc(n * sizeof(int));
     pr->cancel_w = malloc(n * sizeof(int));
     pr->res_r = malloc(n * sizeof(int));
+    pr->chan = malloc(n * sizeof(int));
     pr->ids = calloc(n, sizeof(uint32_t));
     pr->body_fd = -1;
-    if (!pr->f || !pr->px || !pr->cancel_r || !pr->cancel_w || !pr->res_r || !pr->ids)
+    if (!pr->f || !pr->px || !pr->cancel_r || !pr->cancel_w || !pr->res_r || !pr->chan ||
+        !pr->ids)
         return -1;
     for (size_t i = 0; i < n; i++)
-        pr->cancel_r[i] = pr->cancel_w[i] = pr->res_r[i] = -1;
+        pr->cancel_r[i] = pr->cancel_w[i] = pr->res_r[i] = pr->chan[i] = -1;
     return 0;
 }
 
@@ -677,7 +685,7 @@ char *gj_run_request(gj_server *s, const gj_request *req, const char *body, size
 done:
     /* Each box's next worker starts before the box is free again: never two on one box. */
     for (size_t i = 0; pr.have_ids && i < req->n_cmds; i++)
-        gj_warm_release(s, pr.ids[i]);
+        gj_warm_release(s, pr.ids[i], &pr.chan[i]);
     if (pr.have_ids)
         gj_pool_give(&s->pool, req->n_cmds, pr.ids);
     free_prep(req, &pr);

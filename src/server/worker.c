@@ -623,11 +623,12 @@ static pid_t start_copier(int rd, int memfd, uint64_t max)
 }
 
 /* The command, on a box reset and prepared before it arrived (reset_err: why that failed, else
- * NULL); prep is consumed. */
-static __attribute__((noreturn)) void worker_main(const gj_server *s, const gj_cmd *cmd,
-                                                  const gj_cmd_fds *fds, uint32_t box_id,
-                                                  int cancel_fd, int result_fd,
-                                                  const char *reset_err, mi_prepared *prep)
+ * NULL).  *prep stays prepared for the next command when the run leaves the box fit for one
+ * (mi_prepared_run_keep), else it is freed and NULL.  The worker's exit status if it must end
+ * now: 0 (the box may be recycled), 1 or 2 (made anew); -1 to go on with the next command. */
+static int serve_one(const gj_server *s, const gj_cmd *cmd, const gj_cmd_fds *fds,
+                     uint32_t box_id, int cancel_fd, int result_fd, const char *reset_err,
+                     mi_prepared **prep)
 {
     char msg[1200] = "";
     struct outcome o = {.status = "Internal Error"};
@@ -682,31 +683,58 @@ static __attribute__((noreturn)) void worker_main(const gj_server *s, const gj_c
         if (fds->collect_pipe[i] >= 0) {
             pid_t cp = start_copier(fds->collect_pipe[i], fds->collect[i], cmd->files[i].max);
             close(fds->collect_pipe[i]);
+            fds->collect_pipe[i] = -1;
             if (cp > 0)
                 copiers[n_copiers++] = cp;
         }
-    rc = mi_prepared_run(prep, &c, &r, &e);
-    prep = NULL;
+    rc = mi_prepared_run_keep(*prep, &c, &r, &e);
+    if (rc != 0) {
+        mi_prepared_free(*prep);
+        *prep = NULL;
+    }
     if (rc < 0 && !r.error_message && !r.message[0])
         snprintf(r.message, sizeof r.message, "%s", e.msg);
     ran = true;
     /* Our copies of the program's pipe ends go now: the copiers and peers see EOF. */
     for (size_t i = 0; i < fds->n_fd_map; i++)
-        if (fds->fd_map[i] >= 0)
+        if (fds->fd_map[i] >= 0) {
             close(fds->fd_map[i]);
+            fds->fd_map[i] = -1;
+        }
     for (size_t i = 0; i < n_copiers; i++)
         while (waitpid(copiers[i], NULL, 0) < 0 && errno == EINTR)
             ;
     base_status(&r, &o);
 out:
-    mi_prepared_free(prep); /* a command that never ran: its waiting init goes */
+    c.fd_map = NULL; /* the request's, closed above or by the caller */
+    c.n_fd_map = 0;
     json_t *res = result_json(s, cmd, fds, &b, &r, ran, &o, errs);
     char *txt = res ? json_dumps(res, JSON_COMPACT) : NULL;
     if (txt)
         gj_write_all(result_fd, txt, strlen(txt));
-    /* 0 tells the zygote the box may be recycled: the run ended as the library promises (its
-     * processes killed, its cgroup emptied).  Anything else: the next worker makes it anew. */
-    _exit(!txt ? 1 : ran && rc == 0 ? 0 : 2);
+    /* Exit 0 tells the zygote the box may be recycled: the run ended as the library promises
+     * (its processes killed, its cgroup emptied).  Anything else: the next worker makes it
+     * anew.  A command that never ran leaves its prepared box as it was. */
+    int status = !txt ? 1 : ran && rc < 0 ? 2 : -1;
+    /* The next command finds box/ and /tmp empty; a box that cannot be emptied is not used
+     * again. */
+    if (*prep && (status >= 0 || mi_prepared_clean(*prep, &c, &e) < 0)) {
+        mi_prepared_free(*prep);
+        *prep = NULL;
+        status = status >= 0 ? status : 2;
+    }
+    if (status < 0 && !*prep)
+        status = ran ? 0 : 2;
+    free(txt);
+    json_decref(res);
+    json_decref(errs);
+    mi_result_free(&r);
+    box_config_free(&c);
+    if (b.w >= 0)
+        close(b.w);
+    if (b.tmp >= 0)
+        close(b.tmp);
+    return status;
 }
 
 /* The request body as the server received it (a sealed memfd), mapped read-only. */
@@ -732,8 +760,60 @@ static void prepare_box(const gj_server *s, uint32_t box_id, mi_prepared **prep,
     mi_error e;
     if (box_config(s, box_id, &c) < 0)
         snprintf(err, errlen, "Cannot configure the box: a directory rule was refused");
-    else if (mi_box_prepare(&c, prep, &e) < 0)
+    else if (mi_box_prepare_many(&c, prep, &e) < 0)
         snprintf(err, errlen, "%s", e.msg);
+}
+
+/* Everything of one command message the worker holds, closed and freed. */
+static void msg_free(gj_worker_msg *m, size_t n_files, size_t n_copy_in)
+{
+    int *one[] = {&m->body_fd, &m->cancel_r, &m->res_w};
+    for (size_t i = 0; i < 3; i++)
+        if (*one[i] >= 0)
+            close(*one[i]);
+    gj_cmd_fds *f = &m->fds;
+    for (size_t i = 0; f->fd_map && i < f->n_fd_map; i++)
+        if (f->fd_map[i] >= 0)
+            close(f->fd_map[i]);
+    for (size_t i = 0; f->collect && i < n_files; i++) {
+        if (f->collect[i] >= 0)
+            close(f->collect[i]);
+        if (f->collect_pipe[i] >= 0)
+            close(f->collect_pipe[i]);
+    }
+    for (size_t i = 0; f->copy_in_fd && i < n_copy_in; i++)
+        if (f->copy_in_fd[i] >= 0)
+            close(f->copy_in_fd[i]);
+    free(f->fd_map);
+    free(f->collect);
+    free(f->collect_pipe);
+    free(f->copy_in_fd);
+    free(f->copy_in_errno);
+}
+
+/* One command from the channel, run; the worker's exit status or -1 to go on (serve_one). */
+static int next_command(const gj_server *s, uint32_t box_id, int chan, const char *reset_err,
+                        mi_prepared **prep)
+{
+    gj_worker_msg m;
+    if (write(chan, "R", 1) != 1 || gj_worker_recv(chan, &m) < 0)
+        return 1; /* the server let the box go (shutdown, or a request that failed) */
+    size_t len = 0;
+    const char *body = map_body(m.body_fd, &len);
+    gj_request req;
+    char err[1024];
+    bool ok = body && gj_request_parse(body, len, &req, err, sizeof err) == 0;
+    int status = 1; /* the server sees no result: Internal Error */
+    if (ok && m.index < req.n_cmds && req.cmds[m.index].n_files == m.n_files &&
+        req.cmds[m.index].n_copy_in == m.n_copy_in)
+        status = serve_one(s, &req.cmds[m.index], &m.fds, box_id, m.cancel_r, m.res_w,
+                           reset_err, prep);
+    if (ok)
+        gj_request_free(&req);
+    if (body && len)
+        munmap((void *)body, len);
+    msg_free(&m, m.n_files, m.n_copy_in);
+    return status;
 }
 
 __attribute__((noreturn)) void gj_worker_serve(const gj_server *s, uint32_t box_id, int chan,
@@ -750,18 +830,13 @@ __attribute__((noreturn)) void gj_worker_serve(const gj_server *s, uint32_t box_
     mi_prepared *prep = NULL;
     if (!reset_err[0])
         prepare_box(s, box_id, &prep, reset_err, sizeof reset_err);
-    gj_worker_msg m;
-    if (write(chan, "R", 1) != 1 || gj_worker_recv(chan, &m) < 0)
-        _exit(1); /* the server let the box go unused (shutdown, or a request that failed) */
-    close(chan);
-    size_t len = 0;
-    const char *body = map_body(m.body_fd, &len);
-    gj_request req;
-    char err[1024];
-    if (!body || gj_request_parse(body, len, &req, err, sizeof err) < 0 || m.index >= req.n_cmds ||
-        req.cmds[m.index].n_files != m.n_files || req.cmds[m.index].n_copy_in != m.n_copy_in)
-        _exit(1); /* the server sees no result: Internal Error */
-    close(m.body_fd);
-    worker_main(s, &req.cmds[m.index], &m.fds, box_id, m.cancel_r, m.res_w,
-                reset_err[0] ? reset_err : NULL, prep);
+    /* Command after command in the same resident box, while each leaves it fit for the next
+     * (its namespaces renewed by init, box/ and /tmp emptied here). */
+    for (;;) {
+        int status = next_command(s, box_id, chan, reset_err[0] ? reset_err : NULL, &prep);
+        if (status >= 0) {
+            mi_prepared_free(prep);
+            _exit(status);
+        }
+    }
 }

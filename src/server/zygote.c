@@ -402,8 +402,21 @@ void gj_warm_start(const gj_server *s, size_t n)
         warm_one(s, s->o.box_first + (uint32_t)i);
 }
 
-void gj_warm_release(const gj_server *s, uint32_t id)
+void gj_warm_release(const gj_server *s, uint32_t id, int *chan)
 {
+    /* The same worker serves the box's next command (its resident box), unless it is gone or
+     * the server stops: then the channel's end tells it, and a new worker is asked for. */
+    pthread_mutex_lock(&warm_mu);
+    int *c = atomic_load(&s->stopping) ? NULL : chan_of(s, id);
+    if (c && *c < 0 && *chan >= 0) {
+        *c = *chan;
+        *chan = -1;
+    }
+    pthread_mutex_unlock(&warm_mu);
+    if (*chan >= 0) {
+        close(*chan);
+        *chan = -1;
+    }
     if (!atomic_load(&s->stopping))
         warm_one(s, id);
 }

@@ -27,8 +27,10 @@ void gj_warm_start(const gj_server *s, size_t n);
 /* The ready worker of box id (started now if the box is cold), its channel owned by the caller;
  * -1 when it could not be started, -2 when cb said to give up. */
 int gj_warm_acquire(const gj_server *s, uint32_t id, gj_give_up cb, void *arg);
-/* The run on box id is over: its next worker is started (the box is reset in the background). */
-void gj_warm_release(const gj_server *s, uint32_t id);
+/* The run on box id is over: *chan (the channel of its worker, which resets the box in the
+ * background and then says "ready" on it again) goes back to the warm pool, or if there is none
+ * a new worker is started.  Takes *chan (-1 after). */
+void gj_warm_release(const gj_server *s, uint32_t id, int *chan);
 
 /* Sends one command to a ready worker: the request body (a sealed memfd, the worker parses it
  * again), the command's index, its cancel and result descriptors and every descriptor runner.c
