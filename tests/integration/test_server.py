@@ -379,6 +379,69 @@ def test_server_no_state_crosses_runs():
         assert out[:4] == ["w:", "tmp:", "sleep:0", "ipc:0"], r
 
 
+def _descendants(pid):
+    kids = {}
+    for d in os.listdir("/proc"):
+        try:
+            st = open("/proc/%s/stat" % d).read() if d.isdigit() else None
+        except OSError:
+            st = None
+        if st:
+            kids.setdefault(int(st.rsplit(")", 1)[1].split()[1]), []).append(int(d))
+    out, todo = [], [pid]
+    while todo:
+        p = todo.pop()
+        out.append(p)
+        todo += kids.get(p, [])
+    return sorted(out)
+
+
+def _ns(pid, kind):
+    try:
+        return os.readlink("/proc/%d/ns/%s" % (pid, kind))
+    except OSError:
+        return None
+
+
+def _box_inits(server_pid):
+    """The server's box init processes: its descendants in a PID namespace of their own."""
+    own = _ns(server_pid, "pid")
+    return [p for p in _descendants(server_pid) if _ns(p, "pid") not in (own, None)
+            and _ns(p, "pid") != _ns(os.getpid(), "pid")]
+
+
+NS = ("ipc", "net", "mnt", "pid")
+
+
+def test_server_resident_box_renews_everything():
+    # One box, whose init serves every run (resident).  A probe prints what a run sees; a hostile
+    # run in between leaves everything it can (srv_renew.c); the probe after it must print what
+    # it printed before, and the box's IPC and network namespaces must be new ones.
+    probe = {"p": {"src": harness.payload("srv_renew")}}
+    with Server(boxes=1) as s:
+        first = s.run([cmd(["p"], copyIn=probe)])[0]
+        assert first["status"] == "Accepted", first
+        inits = _box_inits(s.proc.pid)
+        assert len(inits) == 1, inits
+        # Held open, so that a namespace number cannot be reused by a newer one.
+        held = {k: os.open("/proc/%d/ns/%s" % (inits[0], k), os.O_RDONLY) for k in NS}
+        r = s.run([cmd(["p", "put"], copyIn=probe)])[0]
+        put = [l for l in r["files"]["stdout"].split("\n")
+               if l and "setxattr /w: Operation not supported" not in l]  # tmpfs before 6.6
+        assert r["status"] == "Accepted" and put == ["put: done"], r
+        second = s.run([cmd(["p"], copyIn=probe)])[0]
+        assert second["status"] == "Accepted", second
+        assert second["files"]["stdout"] == first["files"]["stdout"], (first, second)
+        assert "pid 2 processes 1\n" in first["files"]["stdout"], first
+        assert _box_inits(s.proc.pid) == inits, "the box's init did not serve every run"
+        same = {k: os.stat("/proc/%d/ns/%s" % (inits[0], k)).st_ino == os.fstat(fd).st_ino
+                for k, fd in held.items()}
+        for fd in held.values():
+            os.close(fd)
+        assert same == {"ipc": False, "net": False, "mnt": True, "pid": True}, same
+        assert harness.uid_processes(60000 + s.ids[0]) == [], "a process outlived its run"
+
+
 def test_server_recycled_box_keeps_no_key():
     # One box under a policy that lets runs use keyctl (syscall_flags = 0): after a clean run the
     # box is recycled (mi_box_recycle, not made anew) and the uid's keyrings must still be empty.
