@@ -440,6 +440,14 @@ def test_server_resident_box_renews_everything():
             os.close(fd)
         assert same == {"ipc": False, "net": False, "mnt": True, "pid": True}, same
         assert harness.uid_processes(60000 + s.ids[0]) == [], "a process outlived its run"
+        # The cgroup counters are the run's own: a small run after a big one reports its own
+        # memory and CPU time, not the last run's peak.
+        t = {"t": {"src": harness.payload("cg_touch_mem")}}
+        big = s.run([cmd(["t", "64"], copyIn=t, memoryLimit=256 << 20)])[0]
+        small = s.run([cmd(["t", "1"], copyIn=t, memoryLimit=256 << 20)])[0]
+        assert big["status"] == small["status"] == "Accepted", (big, small)
+        assert big["memory"] >= 64 << 20 and small["memory"] < 16 << 20, (big, small)
+        assert _box_inits(s.proc.pid) == inits, "the box's init did not serve every run"
 
 
 def test_server_recycled_box_keeps_no_key():
