@@ -427,11 +427,6 @@ int mi_cg_set_limits(mi_cgroup *cg, const mi_cg_limits *lim, mi_error *err)
     return cg->ops->set_limits(cg, lim, err);
 }
 
-int mi_cg_clone_fd(const mi_cgroup *cg)
-{
-    return cg->ops->clone_fd(cg);
-}
-
 int mi_cg_attach_self(const mi_cgroup *cg)
 {
     return cg->ops->attach_self(cg);
@@ -579,15 +574,6 @@ static void report_features(FILE *out, const mi_cg_layout *lay, int kver)
     if (!look && lay->version == MI_CG_V2 && !lay->v2_owned)
         look = lay->v2_root;
     const char *how = probe[0] ? "probed" : look ? "seen in cg_root" : "by kernel version";
-
-    long r = syscall(SYS_clone3, NULL, (size_t)0);
-    int e = r < 0 ? errno : 0;
-    if (e == ENOSYS)
-        fprintf(out, "  clone3 CLONE_INTO_CGROUP: no (clone3 returns ENOSYS: old kernel or a "
-                     "seccomp policy); the child enters the cgroup itself before exec\n");
-    else
-        fprintf(out, "  clone3 CLONE_INTO_CGROUP: %s (kernel >= 5.7 needed)%s\n",
-                kver >= 5007 ? "yes" : "no", lay->version == MI_CG_V1 ? ", v2 backend only" : "");
 
     for (size_t i = 0; i < sizeof features / sizeof features[0]; i++) {
         const struct feature *f = &features[i];

@@ -6,8 +6,7 @@
  *   --run      mi_cg_box_open()        opens the existing cgroup (fails if --init --cg was not done)
  *              mi_cg_prepare_run()     sets this run's limits, resets/snapshots counters
  *              mi_cg_set_limits()      other limits for the prepared run (a server's warm box)
- *              (program child)         enters the cgroup: CLONE_INTO_CGROUP with
- *                                      mi_cg_clone_fd(), or mi_cg_attach_self() before exec
+ *              (program child)         enters the cgroup: mi_cg_attach_self() before exec
  *              mi_cg_cpu_usec()        CPU time of the whole box so far (during the run)
  *              mi_cg_signal_all()      one SIGKILL pass, no waiting (a limit was hit)
  *              mi_cg_kill_all()        kills every process of the box and waits until it is empty
@@ -80,8 +79,6 @@ int mi_cg_prepare_run(mi_cgroup *cg, const mi_cg_limits *lim, mi_error *err);
  * 0, -1 (err), or 1 when they cannot be changed in place (v1: a CPU rate where the prepared
  * run had none, or the reverse) and the run must be prepared again. */
 int mi_cg_set_limits(mi_cgroup *cg, const mi_cg_limits *lim, mi_error *err);
-/* v2: a directory fd for clone3(CLONE_INTO_CGROUP); -1 when the child must attach itself. */
-int mi_cg_clone_fd(const mi_cgroup *cg);
 /* Called in the child after fork and before exec; async-signal-safe (no malloc, no stdio):
  * uses descriptors opened by mi_cg_prepare_run. Returns 0 or -errno. */
 int mi_cg_attach_self(const mi_cgroup *cg);
@@ -112,7 +109,6 @@ typedef struct mi_cg_ops {
     int (*box_remove)(const mi_cg_layout *lay, uint32_t box_id, mi_error *err);
     int (*prepare_run)(mi_cgroup *cg, const mi_cg_limits *lim, mi_error *err);
     int (*set_limits)(mi_cgroup *cg, const mi_cg_limits *lim, mi_error *err);
-    int (*clone_fd)(const mi_cgroup *cg);
     int (*attach_self)(const mi_cgroup *cg);
     void (*run_fds)(const mi_cgroup *cg, int fds[MI_CG_RUN_FDS]);
     void (*adopt_fds)(mi_cgroup *cg, const int fds[MI_CG_RUN_FDS]);

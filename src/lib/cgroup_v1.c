@@ -449,11 +449,6 @@ static int cg1_prepare_run(mi_cgroup *base, const mi_cg_limits *lim, mi_error *e
     return 0;
 }
 
-static int cg1_clone_fd(const mi_cgroup *base)
-{
-    return -1; /* CLONE_INTO_CGROUP is cgroup v2 only */
-}
-
 static int cg1_attach_self(const mi_cgroup *base)
 {
     const cg1 *cg = (const cg1 *)base;
@@ -544,7 +539,6 @@ const mi_cg_ops mi_cg_v1_ops = {
     .box_remove = cg1_box_remove,
     .prepare_run = cg1_prepare_run,
     .set_limits = cg1_set_limits,
-    .clone_fd = cg1_clone_fd,
     .attach_self = cg1_attach_self,
     .run_fds = cg1_run_fds,
     .adopt_fds = cg1_adopt_fds,

@@ -375,11 +375,6 @@ static int cg2_prepare_run(mi_cgroup *base, const mi_cg_limits *lim, mi_error *e
     return 0;
 }
 
-static int cg2_clone_fd(const mi_cgroup *base)
-{
-    return ((const cg2 *)base)->run_fd;
-}
-
 static int cg2_attach_self(const mi_cgroup *base)
 {
     const cg2 *cg = (const cg2 *)base;
@@ -391,16 +386,14 @@ static int cg2_attach_self(const mi_cgroup *base)
 static void cg2_run_fds(const mi_cgroup *base, int fds[MI_CG_RUN_FDS])
 {
     const cg2 *cg = (const cg2 *)base;
-    fds[0] = cg->run_fd;
-    fds[1] = cg->procs_fd;
+    fds[0] = cg->procs_fd; /* all that mi_cg_attach_self needs */
 }
 
 static void cg2_adopt_fds(mi_cgroup *base, const int fds[MI_CG_RUN_FDS])
 {
     cg2 *cg = (cg2 *)base;
     close_run(cg);
-    cg->run_fd = fds[0];
-    cg->procs_fd = fds[1];
+    cg->procs_fd = fds[0];
 }
 
 static int need_run(const cg2 *cg, mi_error *err)
@@ -470,7 +463,6 @@ const mi_cg_ops mi_cg_v2_ops = {
     .box_remove = cg2_box_remove,
     .prepare_run = cg2_prepare_run,
     .set_limits = cg2_set_limits,
-    .clone_fd = cg2_clone_fd,
     .attach_self = cg2_attach_self,
     .cpu_usec = cg2_cpu_usec,
     .run_fds = cg2_run_fds,

@@ -9,8 +9,8 @@
  *           tree (mounts.c) and says "ready"; on "go" forks the program, passes its pidfd to the
  *           keeper, reaps every process of the namespace and reports the program's wait status
  *           and rusage.  When init exits, the kernel kills whatever is left in the namespace.
- *   program the box user, in the box cgroup from its first instruction; rlimits, redirections,
- *           environment, then execve().
+ *   program the box user, cloned with init's memory (CLONE_VM | CLONE_VFORK) until execve():
+ *           enters the box cgroup, rlimits, redirections, environment, then execve().
  * Messages go over one SOCK_SEQPACKET socket pair; the program's copy is close-on-exec. */
 #include "box.h"
 #include "internal.h"
@@ -236,7 +236,7 @@ static int redirect(int target, const char *path, int flags)
 
 /* c->fd_map: every source is first moved above the targets (and so is the socket to the keeper),
  * so that no dup2() below closes a descriptor still needed.  0, or -1 with *what set. */
-static int apply_fd_map(const mi_config *c, int *sk, const char **what)
+static int apply_fd_map(const mi_config *c, int *sk, int *src, const char **what)
 {
     int n = (int)c->n_fd_map;
     if (n == 0)
@@ -247,10 +247,7 @@ static int apply_fd_map(const mi_config *c, int *sk, const char **what)
         return -1;
     close(*sk);
     *sk = nsk;
-    int *src = calloc((size_t)n, sizeof *src);
     *what = "fd_map";
-    if (!src)
-        return -1;
     for (int i = 0; i < n; i++) {
         struct stat st;
         src[i] = -1;
@@ -262,28 +259,44 @@ static int apply_fd_map(const mi_config *c, int *sk, const char **what)
             errno = EISDIR;
         else if ((src[i] = fcntl(c->fd_map[i], F_DUPFD_CLOEXEC, n)) >= 0)
             continue;
-        free(src);
         return -1; /* the program never runs: the process exits with what it holds */
     }
     for (int i = 0; i < n; i++)
-        if (src[i] >= 0 && (dup2(src[i], i) < 0 || close(src[i]) < 0)) {
-            free(src);
+        if (src[i] >= 0 && (dup2(src[i], i) < 0 || close(src[i]) < 0))
             return -1;
-        }
-    free(src);
     return 0;
 }
 
-static __attribute__((noreturn)) void program_main(const mi_config *c, char **env,
-                                                   const mi_cgroup *cg, bool attach, int sk,
-                                                   const int cap_w[2],
-                                                   const struct sock_fprog *filter)
+/* What init hands the program's process (program_main). */
+struct spawn {
+    const mi_config *c;
+    char **env;
+    const mi_cgroup *cg;
+    int sk;
+    const int *cap_w;
+    const struct sock_fprog *filter;
+    int *scratch; /* c->n_fd_map ints for apply_fd_map, allocated by init */
+};
+
+/* The program's process until execve.  It shares init's memory (CLONE_VM | CLONE_VFORK: no copy
+ * of init's page tables, no copy-on-write faults in init afterwards; init waits meanwhile), so
+ * it only makes system calls and writes its own stack: no malloc, no stdio.  A process killed
+ * here in the middle of malloc would leave init's heap locked.  Once it is the box uid it still
+ * holds root's (init's) memory until execve, but nothing can reach it: the uid change made it
+ * non-dumpable (no ptrace, no /proc/PID/mem), and no other process of the box exists yet. */
+static __attribute__((noreturn)) void program_main(const struct spawn *sp)
 {
+    const mi_config *c = sp->c;
+    char **env = sp->env;
+    const mi_cgroup *cg = sp->cg;
+    int sk = sp->sk;
+    const int *cap_w = sp->cap_w;
+    const struct sock_fprog *filter = sp->filter;
     uid_t uid = mi_run_uid(c);
     gid_t gid = mi_run_gid(c);
     const char *which = NULL;
     int r;
-    if (attach && (r = mi_cg_attach_self(cg)) < 0) {
+    if (cg && (r = mi_cg_attach_self(cg)) < 0) {
         send_error(sk, "Cannot enter the box cgroup: %s", strerror(-r));
         _exit(126);
     }
@@ -342,7 +355,7 @@ static __attribute__((noreturn)) void program_main(const mi_config *c, char **en
         _exit(126);
     }
     const char *what = NULL;
-    if (apply_fd_map(c, &sk, &what) < 0) {
+    if (apply_fd_map(c, &sk, sp->scratch, &what) < 0) {
         send_error(sk, "%s: %s", what, strerror(errno));
         _exit(126);
     }
@@ -398,9 +411,20 @@ static __attribute__((noreturn)) void program_main(const mi_config *c, char **en
     }
     execve(c->argv[0], c->argv, env);
     /* isolate reports a failed exec as the program's own failure: RE, exit code 127. */
-    fprintf(stderr, "execve(\"%s\"): %s\n", c->argv[0], strerror(errno));
+    char line[4200];
+    int len = snprintf(line, sizeof line, "execve(\"%s\"): %s\n", c->argv[0], strerror(errno));
+    if (len > 0 && write(2, line, (size_t)len < sizeof line ? (size_t)len : sizeof line - 1) < 0)
+        _exit(127);
     _exit(127);
 }
+
+static int program_entry(void *arg)
+{
+    program_main(arg);
+}
+
+/* The program's stack while it shares init's memory (program_main uses a few KiB). */
+static char program_stack[256 << 10] __attribute__((aligned(64)));
 
 /* ------------------------------------------------------------------ init (PID 1) */
 
@@ -549,21 +573,19 @@ static void init_run(const mi_config *c, char **env, const mi_cgroup *cg, int sk
         send_error(sk, "%s: %s", what, strerror(-r));
         _exit(1);
     }
-    int cgfd = cg ? mi_cg_clone_fd(cg) : -1;
     int pidfd = -1;
-    pid_t child = clone3_into(0, &pidfd, cgfd);
-    bool attach = cg != NULL && cgfd < 0;
-    if (child < 0 && cgfd >= 0 && (errno == EINVAL || errno == ENOSYS || errno == E2BIG)) {
-        /* Kernel without CLONE_INTO_CGROUP: the child moves itself before it execs. */
-        child = clone3_into(0, &pidfd, -1);
-        attach = true;
-    }
+    struct spawn sp = {c, env, cg, sk, cap_w, filter, calloc(c->n_fd_map + 1, sizeof(int))};
+    /* The program moves itself into the box cgroup first (mi_cg_attach_self): nothing of it
+     * runs outside before.  (clone3's CLONE_INTO_CGROUP would save that write, but clone3
+     * cannot start a child on a stack of its own, which CLONE_VM needs.) */
+    pid_t child = sp.scratch ? clone(program_entry, program_stack + sizeof program_stack,
+                                     CLONE_VM | CLONE_VFORK | CLONE_PIDFD | SIGCHLD, &sp, &pidfd)
+                             : -1;
+    free(sp.scratch);
     if (child < 0) {
         send_error(sk, "Cannot start the program: %s", strerror(errno));
         _exit(1);
     }
-    if (child == 0)
-        program_main(c, env, cg, attach, sk, cap_w, filter);
     /* Only the program's processes hold its pipes: a resident init keeping a copy would hold
      * an interactor's or a collector's pipe open after the run (no EOF, ever). */
     for (int i = 0; i < 2; i++)

@@ -27,17 +27,8 @@
 #include <time.h>
 #include <unistd.h>
 
-#ifndef CLONE_INTO_CGROUP
-#define CLONE_INTO_CGROUP 0x200000000ULL
-#endif
-
 #define MiB (1024ULL * 1024ULL)
 #define BOX 7700u
-
-struct clone_args_v2 { /* struct clone_args of linux/sched.h, up to the cgroup field (5.7) */
-    uint64_t flags, pidfd, child_tid, parent_tid, exit_signal, stack, stack_size, tls, set_tid,
-        set_tid_size, cgroup;
-};
 
 static int passed, failed;
 
@@ -124,26 +115,14 @@ static int child_main(int argc, char **argv)
 
 /* ---------------------------------------------------------------- helpers */
 
-/* Start `/proc/self/exe --child args...` inside the box cgroup: CLONE_INTO_CGROUP when the
- * backend offers a cgroup fd (unless force_attach), else fork + mi_cg_attach_self. */
-static pid_t spawn(mi_cgroup *cg, bool force_attach, const char *const *args)
+/* Start `/proc/self/exe --child args...` inside the box cgroup (fork + mi_cg_attach_self, as the
+ * sandbox's program does). */
+static pid_t spawn(mi_cgroup *cg, const char *const *args)
 {
     char *argv[8] = {"test_cgroup", "--child"};
     for (int i = 0; args[i] && i < 5; i++)
         argv[2 + i] = (char *)args[i];
-    int cfd = mi_cg_clone_fd(cg);
     fflush(stdout);
-    if (cfd >= 0 && !force_attach) {
-        struct clone_args_v2 ca = {.flags = CLONE_INTO_CGROUP, .exit_signal = SIGCHLD,
-                                   .cgroup = (uint64_t)cfd};
-        long pid = syscall(SYS_clone3, &ca, sizeof ca);
-        if (pid == 0) {
-            execv("/proc/self/exe", argv);
-            _exit(127);
-        }
-        if (pid > 0 || errno != ENOSYS)
-            return (pid_t)pid;
-    }
     pid_t pid = fork();
     if (pid == 0) {
         if (mi_cg_attach_self(cg) < 0)
@@ -272,7 +251,7 @@ static void test_memory(mi_cgroup *cg)
 {
     mi_cg_stats st;
     if (prepare(cg, 64 * MiB, MI_UNLIMITED, "oom") == 0) {
-        int s = wait_child(spawn(cg, false, (const char *[]){"touch", "128", NULL}), NULL);
+        int s = wait_child(spawn(cg, (const char *[]){"touch", "128", NULL}), NULL);
         check(WIFSIGNALED(s) && WTERMSIG(s) == SIGKILL,
               "128 MiB toucher under a 64 MiB limit is SIGKILLed (%s)", status_str(s));
         if (stats(cg, &st, "oom")) {
@@ -283,7 +262,7 @@ static void test_memory(mi_cgroup *cg)
     }
     /* Second run in the same box: counters must be this run's only.  Uses attach_self. */
     if (prepare(cg, 64 * MiB, MI_UNLIMITED, "8 MiB") == 0) {
-        int s = wait_child(spawn(cg, true, (const char *[]){"touch", "8", NULL}), NULL);
+        int s = wait_child(spawn(cg, (const char *[]){"touch", "8", NULL}), NULL);
         check(WIFEXITED(s) && WEXITSTATUS(s) == 0,
               "8 MiB toucher (entered via attach_self) exits 0 (%s)", status_str(s));
         if (stats(cg, &st, "8 MiB")) {
@@ -294,7 +273,7 @@ static void test_memory(mi_cgroup *cg)
     }
     /* Unlimited run: the earlier 64 MiB limit must not linger. */
     if (prepare(cg, MI_UNLIMITED, MI_UNLIMITED, "unlimited") == 0) {
-        int s = wait_child(spawn(cg, false, (const char *[]){"touch", "96", NULL}), NULL);
+        int s = wait_child(spawn(cg, (const char *[]){"touch", "96", NULL}), NULL);
         check(WIFEXITED(s) && WEXITSTATUS(s) == 0,
               "96 MiB toucher with no limit exits 0: old limit gone (%s)", status_str(s));
         if (stats(cg, &st, "unlimited"))
@@ -309,7 +288,7 @@ static void test_pids(mi_cgroup *cg, const mi_cg_layout *lay)
     mi_cg_stats st;
     if (prepare(cg, 64 * MiB, 5, "pids") < 0)
         return;
-    int s = wait_child(spawn(cg, false, (const char *[]){"forks", "20", NULL}), NULL);
+    int s = wait_child(spawn(cg, (const char *[]){"forks", "20", NULL}), NULL);
     check(WIFEXITED(s) && WEXITSTATUS(s) >= 15,
           "fork loop under pids.max=5: at least 15 of 20 forks refused (%s)", status_str(s));
     check(procs_in_box(lay) == 4, "4 forked sleepers are in the box group (%d)", procs_in_box(lay));
@@ -325,7 +304,7 @@ static void test_cpu(mi_cgroup *cg)
     struct rusage ru;
     if (prepare(cg, 64 * MiB, MI_UNLIMITED, "cpu") < 0)
         return;
-    int s = wait_child(spawn(cg, false, (const char *[]){"burn", "0.3", "2", NULL}), &ru);
+    int s = wait_child(spawn(cg, (const char *[]){"burn", "0.3", "2", NULL}), &ru);
     check(WIFEXITED(s) && WEXITSTATUS(s) == 0, "CPU burner exits 0 (%s)", status_str(s));
     uint64_t mid = 0;
     mi_error err = {0};
@@ -349,7 +328,7 @@ static void test_kill(mi_cgroup *cg, const mi_cg_layout *lay)
         return;
     char fd[16];
     snprintf(fd, sizeof fd, "%d", p[1]);
-    int s = wait_child(spawn(cg, false, (const char *[]){"doublefork", fd, NULL}), NULL);
+    int s = wait_child(spawn(cg, (const char *[]){"doublefork", fd, NULL}), NULL);
     close(p[1]);
     bool got = read(p[0], &sleeper, sizeof sleeper) == sizeof sleeper;
     close(p[0]);
@@ -441,7 +420,12 @@ int main(int argc, char **argv)
     rc = mi_cg_box_open(&h, BOX, &cg, &err);
     if (!check(rc == 0, "box_open%s%s", rc ? ": " : "", rc ? err.msg : ""))
         goto out;
-    check(mi_cg_clone_fd(cg) < 0, "no clone fd before prepare_run");
+    int run_fds[MI_CG_RUN_FDS];
+    mi_cg_run_fds(cg, run_fds);
+    bool none = true;
+    for (int i = 0; i < MI_CG_RUN_FDS; i++)
+        none = none && run_fds[i] < 0;
+    check(none && mi_cg_attach_self(cg) == -EBADF, "no run descriptors before prepare_run");
     test_memory(cg);
     test_pids(cg, &lay);
     test_cpu(cg);
