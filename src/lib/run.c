@@ -641,6 +641,65 @@ static void init_run(const mi_config *c, char **env, const mi_cgroup *cg, int sk
     }
 }
 
+/* What a run can leave in its network namespace shows in these files (init's network namespace,
+ * through the box's procfs): any packet at all in the interface counters (lo is the only
+ * interface), a refused or failed attempt in the protocol counters, a socket that outlived its
+ * processes in the Unix table (a TCP socket can only outlive them after packets).  While they
+ * read as when the namespace was new, the runs did not touch the network, and the namespace
+ * serves the next run too: renewing it costs more than a run of /bin/true (docs/benchmarks.md). */
+static const char *const net_traces[] = {"self/net/dev", "self/net/snmp", "self/net/snmp6",
+                                         "self/net/netstat", "self/net/unix"};
+#define NET_TRACES (sizeof net_traces / sizeof net_traces[0])
+#define NET_SNAP_MAX (32u << 10)
+struct net_snap {
+    char data[NET_TRACES][NET_SNAP_MAX];
+    ssize_t len[NET_TRACES]; /* -1: the file does not exist (no IPv6) */
+};
+static struct net_snap net_fresh, net_now;
+static bool net_fresh_ok;
+
+/* false if a file could not be read whole (then the namespace is renewed). */
+static bool net_snapshot(struct net_snap *s)
+{
+    for (size_t i = 0; i < NET_TRACES; i++) {
+        int fd = init_procfd >= 0 ? openat(init_procfd, net_traces[i], O_RDONLY | O_CLOEXEC) : -1;
+        s->len[i] = -1;
+        if (fd < 0 && (init_procfd < 0 || errno != ENOENT))
+            return false;
+        for (size_t len = 0; fd >= 0;) {
+            ssize_t n = read(fd, s->data[i] + len, NET_SNAP_MAX - len);
+            if (n < 0 && errno == EINTR)
+                continue;
+            if (n <= 0 || len + (size_t)n >= NET_SNAP_MAX) {
+                close(fd);
+                if (n != 0)
+                    return false; /* an error, or more than we keep */
+                s->len[i] = (ssize_t)len;
+                break;
+            }
+            len += (size_t)n;
+        }
+    }
+    return true;
+}
+
+static void net_remember(void)
+{
+    net_fresh_ok = net_snapshot(&net_fresh);
+}
+
+static bool net_untouched(void)
+{
+    if (!net_fresh_ok || !net_snapshot(&net_now))
+        return false;
+    for (size_t i = 0; i < NET_TRACES; i++)
+        if (net_now.len[i] != net_fresh.len[i] ||
+            (net_now.len[i] > 0 &&
+             memcmp(net_now.data[i], net_fresh.data[i], (size_t)net_now.len[i]) != 0))
+            return false;
+    return true;
+}
+
 /* Init's part before the run is known: sysctls, hostname, network namespace, mount tree.
  * Exits (after telling the keeper why) on a failure. */
 static void init_build(const mi_config *c, const char *box_dir, int sk, int netfd, int treefd,
@@ -667,6 +726,8 @@ static void init_build(const mi_config *c, const char *box_dir, int sk, int netf
         send_error(sk, "%s", err.msg);
         _exit(1);
     }
+    if (resident && !c->share_net)
+        net_remember();
     int rc = resident ? mi_mounts_setup(c, box_dir, true, &err) : 0;
     if (resident && rc == 0)
         rc = mi_mounts_per_run(c, &err);
@@ -684,10 +745,13 @@ static void init_build(const mi_config *c, const char *box_dir, int sk, int netf
  * per-run filesystems (a file in /dev/shm) and the next PID numbers: all made new here. */
 static int init_reset(const mi_config *c, mi_error *err)
 {
-    if (unshare(CLONE_NEWIPC | (c->share_net ? 0 : CLONE_NEWNET)) < 0)
+    bool net = !c->share_net && !net_untouched();
+    if (unshare(CLONE_NEWIPC | (net ? CLONE_NEWNET : 0)) < 0)
         return mi_fail_errno(err, MI_ERR_PROCESS, errno, "Cannot renew the box's namespaces");
-    if (!c->share_net && mi_net_loopback_up(err) < 0)
+    if (net && mi_net_loopback_up(err) < 0)
         return -1;
+    if (net)
+        net_remember();
     /* The next program is PID 2 again, as in a fresh namespace: its PID must not tell how many
      * processes the runs before it started. */
     int fd = init_procfd >= 0 ? openat(init_procfd, "sys/kernel/ns_last_pid", O_WRONLY | O_CLOEXEC)

@@ -439,6 +439,13 @@ def test_server_resident_box_renews_everything():
         for fd in held.values():
             os.close(fd)
         assert same == {"ipc": False, "net": False, "mnt": True, "pid": True}, same
+        # A run that sends no packet and leaves no socket keeps the network namespace (renewing
+        # it costs more than the run): the probe only reads /proc/net.
+        net = os.open("/proc/%d/ns/net" % inits[0], os.O_RDONLY)
+        third = s.run([cmd(["p"], copyIn=probe)])[0]
+        kept = os.stat("/proc/%d/ns/net" % inits[0]).st_ino == os.fstat(net).st_ino
+        os.close(net)
+        assert third["files"]["stdout"] == first["files"]["stdout"] and kept, third
         assert harness.uid_processes(60000 + s.ids[0]) == [], "a process outlived its run"
         # The cgroup counters are the run's own: a small run after a big one reports its own
         # memory and CPU time, not the last run's peak.
