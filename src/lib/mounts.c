@@ -684,7 +684,15 @@ void mi_kept_tree_save(const char *box_dir, int nsfd, uint64_t key)
         mi_kept_tree_remove(box_dir);
 }
 
-int mi_mounts_per_run(const mi_config *c, mi_error *err)
+/* A per-run filesystem a run can leave something in: tmpfs (files), devpts (the next pty
+ * number), mqueue (queues; it also belongs to the IPC namespace renewed with it).  proc and sysfs
+ * keep nothing of a run: a resident box keeps them, and /proc's masks with them. */
+static bool holds_state(const mi_dir_rule *r)
+{
+    return strcmp(r->outside, "proc") != 0 && strcmp(r->outside, "sysfs") != 0;
+}
+
+static int per_run_mounts(const mi_config *c, bool again, mi_error *err)
 {
     int rootm = open("/", O_PATH | O_DIRECTORY | O_CLOEXEC);
     if (rootm < 0)
@@ -699,7 +707,7 @@ int mi_mounts_per_run(const mi_config *c, mi_error *err)
         rc = mi_fail(err, MI_ERR_IO, ENODEV, "The box's /dev/null is not the null device");
     for (size_t i = 0; rc == 0 && i < c->n_dirs; i++) {
         const mi_dir_rule *r = &c->dirs[i];
-        if (!per_run(r))
+        if (!per_run(r) || (again && !holds_state(r)))
             continue;
         int tgt = openat2_path(rootm, r->inside, O_PATH | O_NOFOLLOW,
                                RESOLVE_IN_ROOT | RESOLVE_NO_MAGICLINKS);
@@ -716,6 +724,11 @@ int mi_mounts_per_run(const mi_config *c, mi_error *err)
     return rc;
 }
 
+int mi_mounts_per_run(const mi_config *c, mi_error *err)
+{
+    return per_run_mounts(c, false, err);
+}
+
 bool mi_mounts_can_split(const mi_config *c)
 {
     return can_split(c);
@@ -724,18 +737,19 @@ bool mi_mounts_can_split(const mi_config *c)
 int mi_mounts_per_run_again(const mi_config *c, mi_error *err)
 {
     /* What a run left in a per-run filesystem (a file in /dev/shm) must not reach the next:
-     * each is detached, newest first, and mounted anew.  The program cannot have mounted
-     * anything itself (no CAP_SYS_ADMIN), so these are the only mounts on those paths. */
+     * each that can hold something is detached, newest first, and mounted anew.  The program
+     * cannot have mounted anything itself (no CAP_SYS_ADMIN), so these are the only mounts on
+     * those paths. */
     for (size_t i = c->n_dirs; i-- > 0;) {
         const mi_dir_rule *r = &c->dirs[i];
         char path[4200];
-        if (!per_run(r))
+        if (!per_run(r) || !holds_state(r))
             continue;
         snprintf(path, sizeof path, "/%s", r->inside);
         if (umount2(path, MNT_DETACH | UMOUNT_NOFOLLOW) < 0 && errno != EINVAL && errno != ENOENT)
             return mi_fail_errno(err, MI_ERR_IO, errno, "Cannot unmount %s", path);
     }
-    return mi_mounts_per_run(c, err);
+    return per_run_mounts(c, true, err);
 }
 
 int mi_mounts_setup(const mi_config *c, const char *box_dir, bool split, mi_error *err)
