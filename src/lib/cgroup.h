@@ -84,8 +84,10 @@ int mi_cg_set_limits(mi_cgroup *cg, const mi_cg_limits *lim, mi_error *err);
 int mi_cg_attach_self(const mi_cgroup *cg);
 /* A resident init (one that serves run after run) holds a copy of the handle made before the
  * first run, whose run descriptors (the v2 leaf, v1 cgroup.procs) a later mi_cg_prepare_run
- * replaces.  mi_cg_run_fds lists this run's (-1 in unused slots, not owned by the caller);
- * mi_cg_adopt_fds, in init's copy, closes the old ones and takes those received. */
+ * replaces.  mi_cg_run_fds lists this run's (-1 in unused slots, not owned by the caller): every
+ * descriptor the handle holds that mi_cg_adopt_fds closes, so that init keeps exactly those
+ * open until then; mi_cg_adopt_fds, in init's copy, closes the old ones and takes those
+ * received. */
 #define MI_CG_RUN_FDS 6
 void mi_cg_run_fds(const mi_cgroup *cg, int fds[MI_CG_RUN_FDS]);
 void mi_cg_adopt_fds(mi_cgroup *cg, const int fds[MI_CG_RUN_FDS]);

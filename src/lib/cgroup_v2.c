@@ -386,14 +386,17 @@ static int cg2_attach_self(const mi_cgroup *base)
 static void cg2_run_fds(const mi_cgroup *base, int fds[MI_CG_RUN_FDS])
 {
     const cg2 *cg = (const cg2 *)base;
-    fds[0] = cg->procs_fd; /* all that mi_cg_attach_self needs */
+    /* Both: mi_cg_adopt_fds closes both in init's copy, so init must keep both until then. */
+    fds[0] = cg->run_fd;
+    fds[1] = cg->procs_fd;
 }
 
 static void cg2_adopt_fds(mi_cgroup *base, const int fds[MI_CG_RUN_FDS])
 {
     cg2 *cg = (cg2 *)base;
     close_run(cg);
-    cg->procs_fd = fds[0];
+    cg->run_fd = fds[0];
+    cg->procs_fd = fds[1];
 }
 
 static int need_run(const cg2 *cg, mi_error *err)
