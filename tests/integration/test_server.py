@@ -838,7 +838,8 @@ def test_server_proc_peak():
 VM_CORE = {"test_server_accepted_collectors_and_stdin", "test_server_statuses",
            "test_server_concurrent_requests", "test_server_no_state_crosses_runs",
            "test_server_interactive_direct_and_proxy", "test_server_proc_peak",
-           "test_server_cpu_set_limit_and_cpuset_flag", "test_server_compile_then_run_cached"}
+           "test_server_cpu_set_limit_and_cpuset_flag", "test_server_compile_then_run_cached",
+           "test_server_resident_box_renews_everything"}
 
 
 def _vm_gate(fn):
