@@ -362,9 +362,9 @@ int mi_prepared_run(mi_prepared *p, const mi_config *c, mi_result *r, mi_error *
 void mi_prepared_free(mi_prepared *p);
 /* A box for many runs (a server's warm box): as mi_box_prepare, but init stays after a run and
  * serves the next one, in the same mount tree and PID namespace.  Between two runs it renews
- * what a run could have changed: every process is gone, the IPC and network namespaces are
- * new, the per-run filesystems (/dev/shm, /proc) are mounted anew, PID numbers start again at
- * 2, the cgroup counters are fresh and, when the policy allows keyctl, the box uid's keyrings
+ * what a run could have changed: every process is gone, the IPC namespace is new and so is
+ * the network namespace if the run left a trace in it (a packet, a counter, a socket), the
+ * writable per-run filesystems (/dev/shm) are mounted anew, PID numbers start again at 2, the cgroup counters are fresh and, when the policy allows keyctl, the box uid's keyrings
  * are emptied.  box/ and the tmp dirs are the caller's to empty (mi_prepared_clean), after it
  * has read what the run left there.  A tree that cannot be split into kept and per-run mounts gives a one-run box. */
 int mi_box_prepare_many(const mi_config *c, mi_prepared **out, mi_error *err);
