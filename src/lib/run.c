@@ -418,6 +418,23 @@ static __attribute__((noreturn)) void program_main(const struct spawn *sp)
     _exit(127);
 }
 
+/* AddressSanitizer keeps state about the stack each thread runs on and poisons the frames of
+ * every instrumented function there: a child that shares init's memory on a stack of its own,
+ * and never returns from it, leaves that state wrong for the next run (warnings on the program's
+ * stderr, false reports that abort it).  Sanitized builds fork the program instead: same
+ * program_main, only init's memory is copied, not shared. */
+#if defined(__SANITIZE_ADDRESS__)
+#define PROGRAM_SHARES_MEMORY 0
+#elif defined(__has_feature)
+#if __has_feature(address_sanitizer)
+#define PROGRAM_SHARES_MEMORY 0
+#endif
+#endif
+#ifndef PROGRAM_SHARES_MEMORY
+#define PROGRAM_SHARES_MEMORY 1
+#endif
+
+#if PROGRAM_SHARES_MEMORY
 static int program_entry(void *arg)
 {
     program_main(arg);
@@ -425,6 +442,22 @@ static int program_entry(void *arg)
 
 /* The program's stack while it shares init's memory (program_main uses a few KiB). */
 static char program_stack[256 << 10] __attribute__((aligned(64)));
+#endif
+
+/* Starts the program's process from init: its PID (the child never returns from here), or -1
+ * with errno. */
+static pid_t start_program(struct spawn *sp, int *pidfd)
+{
+#if PROGRAM_SHARES_MEMORY
+    return clone(program_entry, program_stack + sizeof program_stack,
+                 CLONE_VM | CLONE_VFORK | CLONE_PIDFD | SIGCHLD, sp, pidfd);
+#else
+    pid_t pid = clone3_into(0, pidfd, -1);
+    if (pid == 0)
+        program_main(sp);
+    return pid;
+#endif
+}
 
 /* ------------------------------------------------------------------ init (PID 1) */
 
@@ -578,9 +611,7 @@ static void init_run(const mi_config *c, char **env, const mi_cgroup *cg, int sk
     /* The program moves itself into the box cgroup first (mi_cg_attach_self): nothing of it
      * runs outside before.  (clone3's CLONE_INTO_CGROUP would save that write, but clone3
      * cannot start a child on a stack of its own, which CLONE_VM needs.) */
-    pid_t child = sp.scratch ? clone(program_entry, program_stack + sizeof program_stack,
-                                     CLONE_VM | CLONE_VFORK | CLONE_PIDFD | SIGCHLD, &sp, &pidfd)
-                             : -1;
+    pid_t child = sp.scratch ? start_program(&sp, &pidfd) : -1;
     free(sp.scratch);
     if (child < 0) {
         send_error(sk, "Cannot start the program: %s", strerror(errno));
