@@ -580,12 +580,7 @@ static void free_prep(const gj_request *req, struct prep *pr)
 {
     close_prepared(req, pr);
     for (size_t i = 0; i < pr->n; i++) {
-        gj_cmd_fds *f = &pr->f[i];
-        free(f->fd_map);
-        free(f->collect);
-        free(f->collect_pipe);
-        free(f->copy_in_fd);
-        free(f->copy_in_errno);
+        gj_cmd_fds_free(&pr->f[i]);
         close_fd(&pr->cancel_w[i]);
         close_fd(&pr->res_r[i]);
         close_fd(&pr->chan[i]);

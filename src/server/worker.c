@@ -784,6 +784,11 @@ static void msg_free(gj_worker_msg *m, size_t n_files, size_t n_copy_in)
     for (size_t i = 0; f->copy_in_fd && i < n_copy_in; i++)
         if (f->copy_in_fd[i] >= 0)
             close(f->copy_in_fd[i]);
+    gj_cmd_fds_free(f);
+}
+
+void gj_cmd_fds_free(gj_cmd_fds *f)
+{
     free(f->fd_map);
     free(f->collect);
     free(f->collect_pipe);

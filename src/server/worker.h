@@ -1,7 +1,8 @@
-/* One command in its own worker process (forked by the zygote, zygote.h): reset the box, copyIn, one
- * mi_box_run, copyOut and collectors, the go-judge Result as JSON on result_fd.  A process of its
- * own because the run path clones (init, program) and is written for a single-threaded caller,
- * and because a worker that dies takes nothing of the server with it. */
+/* The worker process of a box (forked by the zygote, zygote.h): reset the box, prepare it
+ * resident, then per command copyIn, mi_prepared_run_keep, copyOut and collectors, the go-judge
+ * Result as JSON on result_fd, mi_prepared_clean.  A process of its own because the run path
+ * clones (init, program) and is written for a single-threaded caller, and because a worker that
+ * dies takes nothing of the server with it. */
 #ifndef MI_SERVER_WORKER_H
 #define MI_SERVER_WORKER_H
 
@@ -17,11 +18,13 @@ typedef struct gj_cmd_fds {
     int *copy_in_fd;    /* per copyIn entry: src/fileId content (a sealed memfd), else -1 */
     int *copy_in_errno; /* per copyIn entry: why a src could not be opened (File Error) */
 } gj_cmd_fds;
+/* Frees the arrays (not the descriptors in them). */
+void gj_cmd_fds_free(gj_cmd_fds *f);
 
 /* A worker forked by the zygote for box_id: resets the box (recycle: the last worker's run
- * ended cleanly, mi_box_recycle is enough), prepares it (mi_box_prepare), says "ready" on chan,
- * receives one command (zygote.h) and runs it.  Exits 0 when the box may be recycled after it.
- * Never returns. */
+ * ended cleanly, mi_box_recycle is enough), prepares it (mi_box_prepare_many), then says "ready"
+ * on chan, receives a command (zygote.h) and runs it, again and again while the box stays fit
+ * for another run.  Exits 0 when the box may be recycled after it.  Never returns. */
 __attribute__((noreturn)) void gj_worker_serve(const gj_server *s, uint32_t box_id, int chan,
                                                bool recycle);
 
