@@ -457,6 +457,35 @@ def test_server_resident_box_renews_everything():
         assert _box_inits(s.proc.pid) == inits, "the box's init did not serve every run"
 
 
+def test_server_resident_box_survives_every_verdict():
+    # One box: each verdict in turn, each followed by a plain run, which must be Accepted in the
+    # same resident box (the same init): a kill at a limit or by the policy ends the program,
+    # not the box.
+    pay = lambda n: {"src": harness.payload(n)}
+    hostile = [
+        sh("exit 3"),
+        sh("kill -SEGV $$"),
+        sh("while :; do :; done", cpuLimit=300_000_000, clockLimit=5 * S),
+        sh("sleep 10", cpuLimit=1 * S, clockLimit=500_000_000),
+        cmd(["/w/touch", "200"], memoryLimit=32 << 20, copyIn={"touch": pay("cg_touch_mem")}),
+        sh("head -c 1000 /dev/zero", max_out=100),
+        cmd(["no-such-program"], env=[]),
+        cmd(["/w/sc", "165"], copyIn={"sc": pay("sc_syscall")}),  # mount(2): policy kill
+        sh("(sleep 60 &); (sh -c 'while :; do :; done' &); exit 0"),
+    ]
+    with Server("-src-prefix", harness.PAYLOADS, boxes=1) as s:
+        r = s.run([sh("echo ok")])[0]
+        assert r["files"]["stdout"] == "ok\n", r
+        inits = _box_inits(s.proc.pid)
+        for h in hostile:
+            first = s.run([h])[0]
+            r = s.run([sh("echo ok; ls -A /w /tmp")])[0]
+            assert r["status"] == "Accepted" and r["files"]["stdout"] == "ok\n/tmp:\n\n/w:\n", \
+                (first, r)
+            assert _box_inits(s.proc.pid) == inits, ("the box was made anew after", first)
+        assert harness.uid_processes(60000 + s.ids[0]) == [], "a process outlived its run"
+
+
 def test_server_recycled_box_keeps_no_key():
     # One box under a policy that lets runs use keyctl (syscall_flags = 0): after a clean run the
     # box is recycled (mi_box_recycle, not made anew) and the uid's keyrings must still be empty.
