@@ -845,10 +845,10 @@ static void init_close_inherited(int sk, int netfd, int treefd, const mi_cgroup 
 {
     int keep[6 + MI_CG_RUN_FDS] = {0, 1, 2, sk, netfd, treefd};
     size_t n = 6;
-    if (cg)
+    if (cg) {
         mi_cg_run_fds(cg, keep + 6);
-    if (cg)
         n += MI_CG_RUN_FDS;
+    }
     qsort(keep, n, sizeof *keep, by_fd);
     int next = 0;
     for (size_t i = 0; i < n; i++) {
@@ -1615,6 +1615,28 @@ static void keeper_wait_ready(struct keeper *k)
 }
 
 /* "go": the run spec, then the fd_map's descriptors (init rebuilds the map in order). */
+/* MSG_RUNFDS: the capture pipes' write ends and this run's cgroup descriptors. */
+static int send_run_fds(struct keeper *k)
+{
+    int slot[RUNFD_SLOTS], fds[RUNFD_SLOTS];
+    size_t n = 0;
+    slot[0] = k->cap_w[0];
+    slot[1] = k->cap_w[1];
+    for (int i = 2; i < RUNFD_SLOTS; i++)
+        slot[i] = -1;
+    if (k->cg)
+        mi_cg_run_fds(k->cg, slot + 2);
+    struct msg m;
+    memset(&m, 0, sizeof m);
+    m.type = MSG_RUNFDS;
+    for (int i = 0; i < RUNFD_SLOTS; i++)
+        if (slot[i] >= 0) {
+            m.pid |= 1 << i;
+            fds[n++] = slot[i];
+        }
+    return send_msg_fds(k->sk, &m, fds, n);
+}
+
 static int keeper_send_go(struct keeper *k, mi_error *err)
 {
     const mi_config *c = k->c;
@@ -1635,25 +1657,12 @@ static int keeper_send_go(struct keeper *k, mi_error *err)
     k->start = mi_now_monotonic();
     int rc = send_msg(k->sk, &m, fd);
     close(fd);
-    int fds[FDS_PER_MSG], slot[RUNFD_SLOTS] = {k->cap_w[0], k->cap_w[1]};
-    size_t n = 0;
-    if (k->cg)
-        mi_cg_run_fds(k->cg, slot + 2);
-    else
-        for (int i = 2; i < RUNFD_SLOTS; i++)
-            slot[i] = -1;
-    m.type = MSG_RUNFDS;
-    m.pid = 0;
-    for (int i = 0; i < RUNFD_SLOTS; i++)
-        if (slot[i] >= 0) {
-            m.pid |= 1 << i;
-            fds[n++] = slot[i];
-        }
     if (rc == 0)
-        rc = send_msg_fds(k->sk, &m, fds, n);
+        rc = send_run_fds(k);
     close_fd(&k->cap_w[0]); /* only the program's processes keep them */
     close_fd(&k->cap_w[1]);
-    n = 0;
+    int fds[FDS_PER_MSG];
+    size_t n = 0;
     m.type = MSG_FDS;
     for (size_t i = 0; rc == 0 && i < c->n_fd_map; i++) {
         if (c->fd_map[i] >= 0)

@@ -48,21 +48,25 @@ def test_server_accepted_collectors_and_stdin():
         assert out[0] == "/w" and out[1] == "/w", r
 
 
+def _verdict_requests():
+    """One command per verdict (test_server_statuses has the expected statuses)."""
+    pay = lambda n: {"src": harness.payload(n)}
+    return [
+        sh("exit 3"),
+        sh("kill -SEGV $$"),
+        sh("while :; do :; done", cpuLimit=300_000_000, clockLimit=5 * S),
+        sh("sleep 10", cpuLimit=1 * S, clockLimit=500_000_000),
+        cmd(["/w/touch", "200"], memoryLimit=32 << 20, copyIn={"touch": pay("cg_touch_mem")}),
+        sh("head -c 1000 /dev/zero", max_out=100),
+        sh("true", copyOut=["missing"]),
+        cmd(["no-such-program"], env=[]),
+        cmd(["/w/sc", "165"], copyIn={"sc": pay("sc_syscall")}),  # mount(2): policy kill
+    ]
+
+
 def test_server_statuses():
     with Server("-src-prefix", harness.PAYLOADS) as s:
-        pay = lambda n: {"src": harness.payload(n)}
-        reqs = [
-            sh("exit 3"),
-            sh("kill -SEGV $$"),
-            sh("while :; do :; done", cpuLimit=300_000_000, clockLimit=5 * S),
-            sh("sleep 10", cpuLimit=1 * S, clockLimit=500_000_000),
-            cmd(["/w/touch", "200"], memoryLimit=32 << 20, copyIn={"touch": pay("cg_touch_mem")}),
-            sh("head -c 1000 /dev/zero", max_out=100),
-            sh("true", copyOut=["missing"]),
-            cmd(["no-such-program"], env=[]),
-            cmd(["/w/sc", "165"], copyIn={"sc": pay("sc_syscall")}),  # mount(2): policy kill
-        ]
-        res = s.run(reqs)
+        res = s.run(_verdict_requests())
         want = [("Nonzero Exit Status", 3), ("Signalled", 11), ("Time Limit Exceeded", 9),
                 ("Time Limit Exceeded", 9), ("Memory Limit Exceeded", 9),
                 ("Output Limit Exceeded", 0), ("File Error", 0), ("Internal Error", 0),
@@ -461,18 +465,7 @@ def test_server_resident_box_survives_every_verdict():
     # One box: each verdict in turn, each followed by a plain run, which must be Accepted in the
     # same resident box (the same init): a kill at a limit or by the policy ends the program,
     # not the box.
-    pay = lambda n: {"src": harness.payload(n)}
-    hostile = [
-        sh("exit 3"),
-        sh("kill -SEGV $$"),
-        sh("while :; do :; done", cpuLimit=300_000_000, clockLimit=5 * S),
-        sh("sleep 10", cpuLimit=1 * S, clockLimit=500_000_000),
-        cmd(["/w/touch", "200"], memoryLimit=32 << 20, copyIn={"touch": pay("cg_touch_mem")}),
-        sh("head -c 1000 /dev/zero", max_out=100),
-        cmd(["no-such-program"], env=[]),
-        cmd(["/w/sc", "165"], copyIn={"sc": pay("sc_syscall")}),  # mount(2): policy kill
-        sh("(sleep 60 &); (sh -c 'while :; do :; done' &); exit 0"),
-    ]
+    hostile = _verdict_requests() + [sh("(sleep 60 &); (sh -c 'while :; do :; done' &); exit 0")]
     with Server("-src-prefix", harness.PAYLOADS, boxes=1) as s:
         r = s.run([sh("echo ok")])[0]
         assert r["files"]["stdout"] == "ok\n", r
