@@ -450,6 +450,14 @@ def test_server_resident_box_renews_everything():
         kept = os.stat("/proc/%d/ns/net" % inits[0]).st_ino == os.fstat(net).st_ino
         os.close(net)
         assert third["files"]["stdout"] == first["files"]["stdout"] and kept, third
+        # A trace without a packet (a refused send: only a counter moves) renews it too.
+        net = os.open("/proc/%d/ns/net" % inits[0], os.O_RDONLY)
+        r = s.run([cmd(["p", "noroute"], copyIn=probe)])[0]
+        assert r["files"]["stdout"] == "noroute: Network is unreachable\n", r
+        fourth = s.run([cmd(["p"], copyIn=probe)])[0]
+        renewed = os.stat("/proc/%d/ns/net" % inits[0]).st_ino != os.fstat(net).st_ino
+        os.close(net)
+        assert fourth["files"]["stdout"] == first["files"]["stdout"] and renewed, fourth
         assert harness.uid_processes(60000 + s.ids[0]) == [], "a process outlived its run"
         # The cgroup counters are the run's own: a small run after a big one reports its own
         # memory and CPU time, not the last run's peak.

@@ -1,7 +1,9 @@
 /* Server, resident box: what one run may leave for the next.  "put": leaves everything an
  * unprivileged run can leave: SysV shared memory, a message queue and a semaphore set, a POSIX
  * message queue, files in /w, /tmp and /dev/shm, a user.* attribute and mode 0777 on /w itself,
- * TCP connections in TIME_WAIT, and a daemon (own session) holding a listening socket.  "look":
+ * TCP connections in TIME_WAIT, and a daemon (own session) holding a listening socket.
+ * "noroute": one UDP datagram to an address the box has no route to: no packet, only a counter
+ * ("Ip: OutNoRoutes") tells that it happened; prints the errno.  "look":
  * prints what a run sees of all that, and its own PID.  Run "look", "put", "look" in one box: the
  * two looks must print the same. */
 #include <arpa/inet.h>
@@ -146,8 +148,20 @@ static int look(void)
     return 0;
 }
 
+static int noroute(void)
+{
+    int u = socket(AF_INET, SOCK_DGRAM, 0);
+    struct sockaddr_in a = {.sin_family = AF_INET, .sin_port = htons(9)};
+    a.sin_addr.s_addr = htonl(0x0afffe01); /* 10.255.254.1 */
+    long r = sendto(u, "x", 1, 0, (struct sockaddr *)&a, sizeof a);
+    printf("noroute: %s\n", r < 0 ? strerror(errno) : "sent");
+    return 0;
+}
+
 int main(int argc, char **argv)
 {
     setvbuf(stdout, NULL, _IOLBF, 0);
+    if (argc > 1 && !strcmp(argv[1], "noroute"))
+        return noroute();
     return argc > 1 && !strcmp(argv[1], "put") ? put() : look();
 }
