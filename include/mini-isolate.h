@@ -361,20 +361,26 @@ int mi_prepared_run(mi_prepared *p, const mi_config *c, mi_result *r, mi_error *
 /* Drops a prepared run that will not be used (unlocks the box).  NULL is fine. */
 void mi_prepared_free(mi_prepared *p);
 /* A box for many runs (a server's warm box): as mi_box_prepare, but init stays after a run and
- * serves the next one, in the same mount tree and PID namespace.  Between two runs it renews
- * what a run could have changed: every process is gone, the IPC namespace is new and so is
- * the network namespace if the run left a trace in it (a packet, a counter, a socket), the
- * writable per-run filesystems (/dev/shm) are mounted anew, PID numbers start again at 2, the cgroup counters are fresh and, when the policy allows keyctl, the box uid's keyrings
- * are emptied.  box/ and the tmp dirs are the caller's to empty (mi_prepared_clean), after it
- * has read what the run left there.  A tree that cannot be split into kept and per-run mounts gives a one-run box. */
+ * serves the next one, in the same mount tree and PID namespace.  Between two runs
+ * (mi_prepared_clean) it renews what a run could have changed: every process is gone, the IPC
+ * namespace is new and so is the network namespace if the run left a trace in it (a packet, a
+ * counter, a socket), the writable per-run filesystems (/dev/shm) are mounted anew, PID
+ * numbers start again at 2, the cgroup counters are fresh, box/ and the tmp dirs are empty
+ * and, when the policy allows keyctl, the box uid's keyrings are emptied.  A tree that cannot
+ * be split into kept and per-run mounts gives a one-run box. */
 int mi_box_prepare_many(const mi_config *c, mi_prepared **out, mi_error *err);
-/* Runs c's command as mi_prepared_run does, without freeing p.  0: the box is ready for the
- * next run; 1: the run is done (*r) but the box cannot take another (free p); -1 (err): the
- * run failed (free p). */
+/* Runs c's command as mi_prepared_run does, without freeing p.  0: the run is done (*r) and
+ * the box can take another once mi_prepared_clean has reset it; box/ and the tmp dirs hold
+ * what the run left, still the box user's (read them as root; box/ itself is 0700).  1: the
+ * run is done, box/ handed back, but the box cannot take another (free p); -1 (err): the run
+ * failed (free p). */
 int mi_prepared_run_keep(mi_prepared *p, const mi_config *c, mi_result *r, mi_error *err);
-/* Between two runs of a resident box, after the caller has taken what it wanted from box/:
- * box/ and every tmp dir of c's rules emptied and their own mode and extended attributes put
- * back.  0 or -1 (err: free p, the box is not fit for another run). */
+/* Between two runs of a resident box, after the caller has taken what it wanted from box/
+ * (and answered: this is the whole reset, kept off the answer's path): box/ and every tmp dir
+ * of c's rules emptied, their own mode and extended attributes put back, box/ handed back to
+ * its owner, the keyrings emptied, init's namespaces and the cgroup counters renewed.  Also
+ * after a command refused before it ran.  0 or -1 (err: free p, the box is not fit for
+ * another run). */
 int mi_prepared_clean(mi_prepared *p, const mi_config *c, mi_error *err);
 
 /* ---------------------------------------------------------------- JSON (json.c)

@@ -709,12 +709,27 @@ static int run_prepared(mi_prepared *p, const mi_config *c, mi_result *r, mi_err
         if (rc == 1)
             rc = mi_fail(err, MI_ERR_CGROUP, EINVAL, "Cannot apply this run's cgroup limits");
     }
-    /* Hand it back, even after a failed run (the program may have written there). */
+    return rc;
+}
+
+/* box/ back to its owner and the tmp dirs reset (what the program left there stripped of
+ * setuid bits and given u+rw): 0 or -1 (err). */
+static int give_back(mi_prepared *p, const mi_config *c, mi_error *err)
+{
+    unsigned special = c->special_files ? MI_TREE_KEEP_SPECIAL : 0;
+    if (mi_tree_chown(p->boxdirfd, mi_run_uid(c), p->s.owner, p->s.group,
+                      special | MI_TREE_GIVE_BACK, err) < 0)
+        return -1;
+    return walk_tmp_dirs(c, p->bfd, mi_run_uid(c), mi_run_gid(c), false, err);
+}
+
+/* After a run: handed back even if it failed (the program may have written there); a failed
+ * hand-back fails a run that had not failed already. */
+static int run_given_back(mi_prepared *p, const mi_config *c, int rc, mi_result *r,
+                          mi_error *err)
+{
     mi_error e2;
-    if ((mi_tree_chown(p->boxdirfd, box_uid, p->s.owner, p->s.group,
-                       special | MI_TREE_GIVE_BACK, &e2) < 0 ||
-         walk_tmp_dirs(c, p->bfd, box_uid, box_gid, false, &e2) < 0) &&
-        rc == 0) {
+    if (give_back(p, c, &e2) < 0 && rc == 0) {
         *err = e2;
         r->status = MI_STATUS_INTERNAL_ERROR;
         rc = -1;
@@ -740,7 +755,8 @@ static int renew_dir(int fd, mode_t mode, const char *what, mi_error *err)
     return 0;
 }
 
-int mi_prepared_clean(mi_prepared *p, const mi_config *c, mi_error *err)
+/* box/ and every tmp dir of c's rules as if new. */
+static int renew_box_dirs(mi_prepared *p, const mi_config *c, mi_error *err)
 {
     if (renew_dir(p->boxdirfd, p->box_mode, "box/", err) < 0)
         return -1;
@@ -765,23 +781,44 @@ int mi_prepared_clean(mi_prepared *p, const mi_config *c, mi_error *err)
     return rc;
 }
 
+/* The whole reset of a resident box between two runs, after the caller has sent its answer:
+ * none of it is on a request's path. */
+int mi_prepared_clean(mi_prepared *p, const mi_config *c, mi_error *err)
+{
+    /* Emptied before the hand-back, which then has only the directories themselves to walk. */
+    if (renew_box_dirs(p, c, err) < 0 || give_back(p, c, err) < 0)
+        return -1;
+    if ((p->box_mode != 0700 && fchmod(p->boxdirfd, p->box_mode) < 0))
+        return mi_fail_errno(err, MI_ERR_IO, errno, "Cannot renew box/");
+    /* Keys a relaxed policy let the program add to its uid's keyrings would be found by the
+     * next program of this box (same uid): dropped, as by mi_box_recycle. */
+    if (mi_seccomp_allows_keys(c) && mi_keys_drop(mi_run_uid(c), mi_run_gid(c), err) < 0)
+        return -1;
+    return mi_keeper_next(p->keeper, err);
+}
+
 int mi_prepared_run(mi_prepared *p0, const mi_config *c, mi_result *r, mi_error *err)
 {
     __attribute__((cleanup(prepared_freep))) mi_prepared *p = p0;
-    return run_prepared(p, c, r, err);
+    return run_given_back(p, c, run_prepared(p, c, r, err), r, err);
 }
 
 int mi_prepared_run_keep(mi_prepared *p, const mi_config *c, mi_result *r, mi_error *err)
 {
     int rc = run_prepared(p, c, r, err);
-    if (rc < 0)
-        return -1;
-    /* Keys a relaxed policy let the program add to its uid's keyrings would be found by the
-     * next program of this box (same uid): dropped, as by mi_box_recycle. */
-    mi_error e;
-    if (p->resident && mi_seccomp_allows_keys(c) && mi_keys_drop(mi_run_uid(c), mi_run_gid(c), &e) < 0)
-        return 1;
-    return p->resident && mi_keeper_next(p->keeper, &e) == 0 ? 0 : 1;
+    /* The hand-back waits for mi_prepared_clean, after the answer.  Until then box/ is the box
+     * user's, with whatever the program made of it, and no process of that user is left (the
+     * run's cgroup and namespace are empty).  Its top goes back to 0700 now: the program may
+     * have opened it to every host user, who must not reach a setuid copy of a shell it left
+     * there (issue 11 #4) in the meantime. */
+    if (rc == 0 && p->resident && mi_keeper_reusable(p->keeper)) {
+        if (fchmod(p->boxdirfd, 0700) == 0)
+            return 0;
+        rc = mi_fail_errno(err, MI_ERR_IO, errno, "Cannot chmod box/");
+        r->status = MI_STATUS_INTERNAL_ERROR;
+    }
+    rc = run_given_back(p, c, rc, r, err);
+    return rc < 0 ? -1 : 1;
 }
 
 int mi_box_run(const mi_config *c, mi_result *r, mi_error *err)

@@ -1091,7 +1091,11 @@ static void check_limits(struct keeper *k)
             kill_box(k);
             return;
         }
-        long ncpu = sysconf(_SC_NPROCESSORS_CONF);
+        /* Asked once (glibc reads /sys for it every time); atomic: callers may be threads. */
+        static long cached;
+        long ncpu = __atomic_load_n(&cached, __ATOMIC_RELAXED);
+        if (!ncpu)
+            __atomic_store_n(&cached, ncpu = sysconf(_SC_NPROCESSORS_CONF), __ATOMIC_RELAXED);
         double d = (thr - cpu) / (double)(ncpu > 0 ? ncpu : 1);
         if (d < next)
             next = d;
@@ -1696,9 +1700,17 @@ int mi_keeper_go(mi_keeper *k, const mi_config *c, mi_result *r, mi_error *err)
     return 0;
 }
 
+bool mi_keeper_reusable(const mi_keeper *k)
+{
+    return k && k->resident && k->exited && !k->reaped && !k->sk_closed;
+}
+
 int mi_keeper_next(mi_keeper *k, mi_error *err)
 {
-    if (!k->resident || !k->exited || k->reaped || k->sk_closed)
+    /* Never told "go" (the caller refused the command before running it): still ready. */
+    if (k->resident && !k->start && !k->exited && !k->killing && !k->reaped && !k->sk_closed)
+        return 0;
+    if (!mi_keeper_reusable(k))
         return mi_fail(err, MI_ERR_PROCESS, EINVAL, "The box's init cannot take another run");
     int *fds[] = {&k->notify_fd, &k->prog_fd, &k->cap_fd[0], &k->cap_fd[1], &k->cap_w[0],
                   &k->cap_w[1]};

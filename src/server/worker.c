@@ -716,8 +716,9 @@ out:
      * (its processes killed, its cgroup emptied).  Anything else: the next worker makes it
      * anew.  A command that never ran leaves its prepared box as it was. */
     int status = !txt ? 1 : ran && rc < 0 ? 2 : -1;
-    /* The next command finds box/ and /tmp empty; a box that cannot be emptied is not used
-     * again. */
+    /* Only now, with the answer sent, the box is reset for the next command (box/ and /tmp
+     * emptied and handed back, init's namespaces and the cgroup renewed); a box that cannot be
+     * reset is not used again. */
     if (*prep && (status >= 0 || mi_prepared_clean(*prep, &c, &e) < 0)) {
         mi_prepared_free(*prep);
         *prep = NULL;
