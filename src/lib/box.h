@@ -14,8 +14,8 @@ int mi_keeper_prepare(const mi_config *c, const char *box_dir, mi_cgroup *cg, bo
                       mi_keeper **out, mi_error *err);
 int mi_keeper_go(mi_keeper *k, const mi_config *c, mi_result *r, mi_error *err);
 /* After a run of a resident keeper (prepared with resident = true) that ended with init alive:
- * ready for the next mi_keeper_go (init renews its namespaces meanwhile); a keeper that was
- * never told "go" is ready as it is.  0, or -1 (err): the keeper cannot run again (free it). */
+ * ready for the next mi_keeper_go (init, which waited for this word, renews its namespaces
+ * meanwhile); a keeper that was never told "go" is ready as it is.  0, or -1 (err): the keeper cannot run again (free it). */
 int mi_keeper_next(mi_keeper *k, mi_error *err);
 /* Did the last run of a resident keeper end with init alive, able to take another? */
 bool mi_keeper_reusable(const mi_keeper *k);

@@ -56,9 +56,10 @@ extern char **environ;
  * each).  MSG_SECCOMP carries the syscall policy's user-notification listener (program -> keeper);
  * MSG_TREE the mount namespace of a freshly built tree, for the keeper to keep for the box's
  * later runs; MSG_NET a fresh network namespace for the box's next run; MSG_PROC a procfs of
- * the box's PID namespace (init -> keeper). */
+ * the box's PID namespace (init -> keeper).  MSG_NEXT (keeper -> a resident init, after
+ * MSG_EXITED): the caller is done with the run; init renews the box, then says MSG_READY. */
 enum { MSG_STARTED = 1, MSG_EXITED, MSG_ERROR, MSG_SECCOMP, MSG_TREE, MSG_NET, MSG_PROC,
-       MSG_READY, MSG_GO, MSG_FDS, MSG_RUNFDS };
+       MSG_READY, MSG_GO, MSG_FDS, MSG_RUNFDS, MSG_NEXT };
 /* MSG_RUNFDS (keeper -> init, after MSG_GO): the run's capture pipes' write ends (slots 0, 1)
  * and its cgroup descriptors (slots 2..; mi_cg_run_fds); msg.pid is the mask of the slots
  * sent, in slot order. */
@@ -897,6 +898,12 @@ static __attribute__((noreturn)) void init_main(const mi_config *c, const char *
             if (!capture[i] && runfd[i] >= 0)
                 close(runfd[i]);
         init_run(&rc, env, cg, sk, cap_w, filter, resident);
+        /* The renewal waits for the keeper's word (mi_keeper_next), so that it does not take
+         * the CPU from the keeper while the caller is waiting for the run's outcome.  Nothing
+         * of the run is left to act meanwhile: its processes are all reaped. */
+        struct msg next;
+        if (recv_msg_fds(sk, &next, NULL, 0) < 0 || next.type != MSG_NEXT)
+            _exit(1);
         mi_runspec_release(&rc, env, &spec);
         mi_error err;
         if (init_reset(c, &err) < 0) {
@@ -1710,7 +1717,10 @@ int mi_keeper_next(mi_keeper *k, mi_error *err)
     /* Never told "go" (the caller refused the command before running it): still ready. */
     if (k->resident && !k->start && !k->exited && !k->killing && !k->reaped && !k->sk_closed)
         return 0;
-    if (!mi_keeper_reusable(k))
+    struct msg m;
+    memset(&m, 0, sizeof m);
+    m.type = MSG_NEXT;
+    if (!mi_keeper_reusable(k) || send_msg(k->sk, &m, -1) < 0)
         return mi_fail(err, MI_ERR_PROCESS, EINVAL, "The box's init cannot take another run");
     int *fds[] = {&k->notify_fd, &k->prog_fd, &k->cap_fd[0], &k->cap_fd[1], &k->cap_w[0],
                   &k->cap_w[1]};
