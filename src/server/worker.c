@@ -625,9 +625,10 @@ static pid_t start_copier(int rd, int memfd, uint64_t max)
 /* The command, on a box reset and prepared before it arrived (reset_err: why that failed, else
  * NULL).  *prep stays prepared for the next command when the run leaves the box fit for one
  * (mi_prepared_run_keep), else it is freed and NULL.  The worker's exit status if it must end
- * now: 0 (the box may be recycled), 1 or 2 (made anew); -1 to go on with the next command. */
+ * now: 0 (the box may be recycled), 1 or 2 (made anew); -1 to go on with the next command.
+ * *result_fd is closed (-1) once the Result is written on it. */
 static int serve_one(const gj_server *s, const gj_cmd *cmd, const gj_cmd_fds *fds,
-                     uint32_t box_id, int cancel_fd, int result_fd, const char *reset_err,
+                     uint32_t box_id, int cancel_fd, int *result_fd, const char *reset_err,
                      mi_prepared **prep)
 {
     char msg[1200] = "";
@@ -711,7 +712,10 @@ out:
     json_t *res = result_json(s, cmd, fds, &b, &r, ran, &o, errs);
     char *txt = res ? json_dumps(res, JSON_COMPACT) : NULL;
     if (txt)
-        gj_write_all(result_fd, txt, strlen(txt));
+        gj_write_all(*result_fd, txt, strlen(txt));
+    /* The server answers at the end of the result (EOF), so the reset below waits for no one. */
+    close(*result_fd);
+    *result_fd = -1;
     /* Exit 0 tells the zygote the box may be recycled: the run ended as the library promises
      * (its processes killed, its cgroup emptied).  Anything else: the next worker makes it
      * anew.  A command that never ran leaves its prepared box as it was. */
@@ -812,7 +816,7 @@ static int next_command(const gj_server *s, uint32_t box_id, int chan, const cha
     int status = 1; /* the server sees no result: Internal Error */
     if (ok && m.index < req.n_cmds && req.cmds[m.index].n_files == m.n_files &&
         req.cmds[m.index].n_copy_in == m.n_copy_in)
-        status = serve_one(s, &req.cmds[m.index], &m.fds, box_id, m.cancel_r, m.res_w,
+        status = serve_one(s, &req.cmds[m.index], &m.fds, box_id, m.cancel_r, &m.res_w,
                            reset_err, prep);
     if (ok)
         gj_request_free(&req);
