@@ -430,16 +430,20 @@ static int box_cmd(const char *bin, long box, const char *what)
     return WIFEXITED(st) ? WEXITSTATUS(st) : 128;
 }
 
+/* The program alone, no sandbox: what a run costs the host at best, n at a time. */
+static const char BARE[] = "/bin/true";
+
 static void *cli_worker(void *arg)
 {
     struct worker *k = arg;
     char id[32];
     snprintf(id, sizeof id, "--box-id=%ld", k->box);
     char *argv[] = { (char *)k->bin, "--cg", id, "--run", "--", "/bin/true", NULL };
+    char *bare[] = { (char *)BARE, NULL };
     double end = now() + k->secs;
     while (now() < end) {
         double wall;
-        int st = run_cmd(argv, &wall);
+        int st = run_cmd(k->bin == BARE ? bare : argv, &wall);
         if (!WIFEXITED(st) || WEXITSTATUS(st)) {
             k->errors++;
             continue;
@@ -461,7 +465,7 @@ static double throughput(const char *bin, long box_base, int n, double secs, str
         k[i] = (struct worker){ .w = i, .secs = secs, .cap = 100000, .bin = bin,
                                 .box = box_base + i };
         k[i].lat = calloc((size_t)k[i].cap, sizeof(double));
-        if (bin) {
+        if (bin && bin != BARE) {
             box_cmd(bin, k[i].box, "--cleanup");
             if (box_cmd(bin, k[i].box, "--init"))
                 die("%s --cg --box-id=%ld --init failed", bin, k[i].box);
@@ -483,7 +487,7 @@ static double throughput(const char *bin, long box_base, int n, double secs, str
         memcpy(all + nl, k[i].lat, (size_t)m * sizeof(double));
         nl += m;
         free(k[i].lat);
-        if (bin)
+        if (bin && bin != BARE)
             box_cmd(bin, k[i].box, "--cleanup");
     }
     *lat = stats_of(all, (int)nl, 1000);
@@ -494,27 +498,36 @@ static double throughput(const char *bin, long box_base, int n, double secs, str
 static void bench_throughput(double secs)
 {
     static const int counts[] = { 1, 2, 4 };
-    const char *names[] = { "server POST /run", "mini-isolate CLI", "isolate CLI" };
-    const char *bins[] = { NULL, mi_bin, iso_bin };
-    const long bases[] = { 0, CLI_BOX_BASE, ISO_BOX_BASE };
-    int nsys = iso_bin ? 3 : 2;
-    double rate[3][3];
-    struct stats lat[3][3];
-    long err[3][3];
+    /* [0] the server, [1] our CLI, [2] the bare program (the ceiling), [3] isolate if given */
+    const char *names[] = { "server POST /run", "mini-isolate CLI", "bare posix_spawn",
+                            "isolate CLI" };
+    const char *bins[] = { NULL, mi_bin, BARE, iso_bin };
+    const long bases[] = { 0, CLI_BOX_BASE, 0, ISO_BOX_BASE };
+    int nsys = iso_bin ? 4 : 3;
+    double rate[4][3];
+    struct stats lat[4][3];
+    long err[4][3];
     for (int ci = 0; ci < 3; ci++) /* interleave the systems at each client count */
         for (int s = 0; s < nsys; s++)
             rate[s][ci] = throughput(bins[s], bases[s], counts[ci], secs, &lat[s][ci], &err[s][ci]);
     printf("\n2. Throughput, /bin/true, %.1f s per cell (each client its own connection; each CLI "
-           "worker its own box)\n", secs);
+           "worker its own box;\n   bare posix_spawn: that many threads each spawning /bin/true "
+           "and waiting for it)\n", secs);
     printf("  %-22s %10s %10s %10s   runs/s\n", "", "1", "2", "4");
     for (int s = 0; s < nsys; s++)
         printf("  %-22s %10.1f %10.1f %10.1f\n", names[s], rate[s][0], rate[s][1], rate[s][2]);
     printf("  %-22s %10.2f %10.2f %10.2f\n", "ratio server/our CLI", rate[0][0] / rate[1][0],
            rate[0][1] / rate[1][1], rate[0][2] / rate[1][2]);
-    if (iso_bin)
+    printf("  %-22s %10.2f %10.2f %10.2f   (1.00: the host's ceiling)\n", "ratio server/bare spawn",
+           rate[0][0] / rate[2][0], rate[0][1] / rate[2][1], rate[0][2] / rate[2][2]);
+    if (iso_bin) {
         printf("  %-22s %10.2f %10.2f %10.2f   (target >= 4 with 2 clients)\n",
-               "ratio server/isolate", rate[0][0] / rate[2][0], rate[0][1] / rate[2][1],
-               rate[0][2] / rate[2][2]);
+               "ratio server/isolate", rate[0][0] / rate[3][0], rate[0][1] / rate[3][1],
+               rate[0][2] / rate[3][2]);
+        printf("  %-22s %10.2f %10.2f %10.2f   (the most any sandbox could reach)\n",
+               "ratio bare spawn/isolate", rate[2][0] / rate[3][0], rate[2][1] / rate[3][1],
+               rate[2][2] / rate[3][2]);
+    }
     printf("\n3. Latency per request by clients (ms, client wall)\n");
     printf("  %-28s %9s %9s %9s %9s %7s\n", "", "median", "p90", "p99", "max", "errors");
     for (int s = 0; s < nsys; s++)
@@ -528,7 +541,7 @@ static void bench_throughput(double secs)
     if (js) {
         json_t *o = json_object();
         jset(o, "secs", json_real(secs));
-        const char *keys[] = { "server", "mini_isolate_cli", "isolate_cli" };
+        const char *keys[] = { "server", "mini_isolate_cli", "bare_spawn", "isolate_cli" };
         for (int s = 0; s < nsys; s++) {
             json_t *sys = json_object();
             for (int ci = 0; ci < 3; ci++) {
