@@ -700,14 +700,15 @@ static int run_prepared(mi_prepared *p, const mi_config *c, mi_result *r, mi_err
         rc = mi_tree_chown(p->boxdirfd, p->s.owner, box_uid, box_gid, special, err);
     if (rc == 0)
         rc = mi_keeper_go(p->keeper, c, r, err);
-    if (rc == 1) { /* limits the prepared run cannot take: prepared again for this run */
+    if (rc == 1) { /* limits it cannot take, or its init gone: prepared again for this run */
         mi_keeper_free(p->keeper);
         p->keeper = NULL;
         rc = mi_keeper_prepare(c, p->dir, p->cg, p->resident, &p->keeper, err);
         if (rc == 0)
             rc = mi_keeper_go(p->keeper, c, r, err);
         if (rc == 1)
-            rc = mi_fail(err, MI_ERR_CGROUP, EINVAL, "Cannot apply this run's cgroup limits");
+            rc = mi_fail(err, MI_ERR_CGROUP, EINVAL,
+                         "Cannot apply this run's cgroup limits, or the box's init ended at once");
     }
     return rc;
 }

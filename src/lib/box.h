@@ -6,8 +6,8 @@
 /* The keeper (run.c).  mi_keeper_prepare sets up the run's cgroup with c's limits and clones
  * init, which builds the box (namespaces, mount tree) and waits; it keeps box_dir and cg (both
  * must outlive the keeper), not c.  mi_keeper_go runs the run config c's command there: 0 (the
- * outcome in *r), -1 (err), or 1 when c's cgroup limits cannot be applied to the prepared run
- * (free it and prepare again with c).  mi_keeper_free drops it (kills a waiting init); NULL is
+ * outcome in *r), -1 (err), or 1 when the prepared run cannot take c's (its cgroup limits
+ * cannot be applied to it, or its init ended before "go"): free it and prepare again with c.  mi_keeper_free drops it (kills a waiting init); NULL is
  * fine. */
 typedef struct keeper mi_keeper;
 int mi_keeper_prepare(const mi_config *c, const char *box_dir, mi_cgroup *cg, bool resident,

@@ -962,6 +962,7 @@ struct keeper {
     bool ready;     /* init has built the box and waits for "go" */
     bool resident;  /* init serves run after run (mi_keeper_next between them) */
     bool reaped;    /* init's wait status is collected */
+    bool went;      /* "go" sent, since the prepare or the last mi_keeper_next */
     mi_cg_limits lim; /* the cgroup limits set (cpus, mems: copies) */
 };
 
@@ -1666,6 +1667,7 @@ static int keeper_send_go(struct keeper *k, mi_error *err)
     memset(&m, 0, sizeof m);
     m.type = MSG_GO;
     k->start = mi_now_monotonic();
+    k->went = true;
     int rc = send_msg(k->sk, &m, fd);
     close(fd);
     if (rc == 0)
@@ -1686,9 +1688,22 @@ static int keeper_send_go(struct keeper *k, mi_error *err)
     return 0; /* a failed send means init is gone: supervise reports it */
 }
 
+/* Did init end while the box waited for this run (the OOM killer, a kill by hand)?  Nothing of
+ * the run has started yet, so a new init can take it: otherwise a box whose init died while it
+ * was idle would fail the submission that comes to it.  Its end of the socket closes early in
+ * its exit, its pidfd turns readable only once its PID namespace is torn down: either tells. */
+static bool init_gone_before_go(const struct keeper *k)
+{
+    struct pollfd p[2] = {{k->initfd, POLLIN, 0}, {k->sk, POLLIN, 0}};
+    return !k->went && !k->reaped && poll(p, 2, 0) > 0 &&
+           ((p[0].revents & POLLIN) || (p[1].revents & POLLHUP));
+}
+
 int mi_keeper_go(mi_keeper *k, const mi_config *c, mi_result *r, mi_error *err)
 {
     k->c = c;
+    if (init_gone_before_go(k))
+        return 1;
     int rc = keeper_cgroup_again(k, err);
     if (rc != 0)
         return rc;
@@ -1715,7 +1730,7 @@ bool mi_keeper_reusable(const mi_keeper *k)
 int mi_keeper_next(mi_keeper *k, mi_error *err)
 {
     /* Never told "go" (the caller refused the command before running it): still ready. */
-    if (k->resident && !k->start && !k->exited && !k->killing && !k->reaped && !k->sk_closed)
+    if (k->resident && !k->went && !k->exited && !k->killing && !k->reaped && !k->sk_closed)
         return 0;
     struct msg m;
     memset(&m, 0, sizeof m);
@@ -1738,7 +1753,7 @@ int mi_keeper_next(mi_keeper *k, mi_error *err)
         ;
     memset(&k->ev, 0, sizeof k->ev);
     memset(&k->exit_msg, 0, sizeof k->exit_msg);
-    k->exited = k->killing = k->ready = k->have_clock = false;
+    k->exited = k->killing = k->ready = k->have_clock = k->went = false;
     k->last_cpu = k->start = k->end = 0;
     k->prog_pid = k->prog_box_pid = 0;
     k->c = NULL;

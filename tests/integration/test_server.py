@@ -3,6 +3,7 @@ import hashlib
 import json
 import os
 import shutil
+import signal
 import re
 import socket
 import threading
@@ -485,6 +486,34 @@ def test_server_resident_box_survives_every_verdict():
                 (first, r)
             assert _box_inits(s.proc.pid) == inits, ("the box was made anew after", first)
         assert harness.uid_processes(60000 + s.ids[0]) == [], "a process outlived its run"
+
+
+def _state(pid):
+    try:
+        with open("/proc/%d/stat" % pid) as f:
+            return f.read().rsplit(")", 1)[1].split()[0]
+    except OSError:
+        return None
+
+
+def test_server_idle_box_whose_init_died_still_serves():
+    # An idle box's init killed from outside (the OOM killer, an operator): nothing of a run had
+    # started, so the next command must get a new init, not an Internal Error.
+    with Server(boxes=2) as s:
+        for r in s.run([sh("echo warm")]), s.run([sh("echo warm")]):
+            assert r[0]["status"] == "Accepted", r
+        inits = _box_inits(s.proc.pid)
+        assert inits, "no box init found"
+        for p in inits:
+            os.kill(p, signal.SIGKILL)
+        for p in inits:  # dead (a zombie or reaped) before the next request, not dying
+            deadline = time.time() + 10
+            while time.time() < deadline and _state(p) not in ("Z", None):
+                time.sleep(0.01)
+        for _ in range(6):
+            r = s.run([sh("echo ok")])[0]
+            assert r["status"] == "Accepted" and r["files"]["stdout"] == "ok\n", r
+        assert not set(inits) & set(_box_inits(s.proc.pid)), "a killed init still listed"
 
 
 def test_server_recycled_box_keeps_no_key():

@@ -254,6 +254,8 @@ static void test_resident_reset_after_answer(void)
     int code;
     if (!check(mi_box_prepare_many(&c, &p, &e) == 0, "prepare a resident box"))
         return;
+    check(mi_prepared_clean(p, &c, &e) == 0,
+          "clean of a prepared box before its first run (a command refused before it ran): 0");
     int rc = keep_run(p, &c, "echo out > o && cp /bin/sh s && chmod 4755 s && chmod 0777 .",
                       &code);
     check(rc == 0 && code == 0, "run_keep: 0 (the box takes another run after clean)");
