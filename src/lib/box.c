@@ -789,7 +789,7 @@ int mi_prepared_clean(mi_prepared *p, const mi_config *c, mi_error *err)
     /* Emptied before the hand-back, which then has only the directories themselves to walk. */
     if (renew_box_dirs(p, c, err) < 0 || give_back(p, c, err) < 0)
         return -1;
-    if ((p->box_mode != 0700 && fchmod(p->boxdirfd, p->box_mode) < 0))
+    if (p->box_mode != 0700 && fchmod(p->boxdirfd, p->box_mode) < 0)
         return mi_fail_errno(err, MI_ERR_IO, errno, "Cannot renew box/");
     /* Keys a relaxed policy let the program add to its uid's keyrings would be found by the
      * next program of this box (same uid): dropped, as by mi_box_recycle. */

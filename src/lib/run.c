@@ -1730,7 +1730,7 @@ bool mi_keeper_reusable(const mi_keeper *k)
 int mi_keeper_next(mi_keeper *k, mi_error *err)
 {
     /* Never told "go" (the caller refused the command before running it): still ready. */
-    if (k->resident && !k->went && !k->exited && !k->killing && !k->reaped && !k->sk_closed)
+    if (k->resident && !k->went && !k->killing && !k->reaped && !k->sk_closed)
         return 0;
     struct msg m;
     memset(&m, 0, sizeof m);
